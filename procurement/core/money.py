@@ -1,0 +1,8 @@
+from decimal import ROUND_HALF_UP, Decimal
+
+CENT = Decimal("0.01")
+
+
+def to_cents(amount: Decimal) -> Decimal:
+    """Round an amount to two decimals the commercial way (ROUND_HALF_UP), at document edges only."""
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)

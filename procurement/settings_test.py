@@ -1,0 +1,18 @@
+"""Test settings: the embedded defaults, faster hashing, isolated file storage."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("ZUSCHLAG_VAR_DIR", tempfile.mkdtemp(prefix="zuschlag-test-"))
+
+from procurement.settings import *  # noqa: E402,F403
+from procurement.settings import STORAGES  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+_media = Path(os.environ["ZUSCHLAG_VAR_DIR"]) / "media"
+MEDIA_ROOT = _media
+STORAGES["default"]["OPTIONS"]["location"] = _media / "public"
+STORAGES["documents"]["OPTIONS"]["location"] = _media / "documents"
+ZUSCHLAG_KEY_DIR = Path(os.environ["ZUSCHLAG_VAR_DIR"]) / "keys"
