@@ -1,0 +1,41 @@
+"""Helpers shared by the UBL and CII writers."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lxml import etree
+
+from xrechnung.totals import money
+
+# Specification identifiers (BT-24).
+XRECHNUNG_3 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
+EN16931 = "urn:cen.eu:en16931:2017"
+# BT-23: the Peppol billing process; XRechnung recommends it and it is harmless elsewhere.
+PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+
+def amount_text(value: Decimal) -> str:
+    """A document amount: exactly two decimals, no exponent (BR-DEC-*)."""
+    return f"{money(value):f}"
+
+
+def number_text(value: Decimal) -> str:
+    """A quantity, price or percentage as plain decimal text: never an exponent."""
+    text = f"{value:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+def sub(
+    parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None
+) -> etree._Element:
+    element = etree.SubElement(parent, tag, {k: v for k, v in attrs.items() if v is not None})
+    if text is not None:
+        element.text = text
+    return element
+
+
+def serialize(root: etree._Element) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)

@@ -1,0 +1,425 @@
+"""One invoice model for every syntax we write or read (EN 16931 semantic model).
+
+Amounts are ``Decimal`` built from strings; totals and the VAT breakdown are never stored here:
+``xrechnung.totals.compute_totals`` derives them (BR-CO-10 … BR-CO-17). Field comments name the
+EN 16931 business term (BT-/BG-) each field carries.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+
+class XRechnungModelError(ValueError):
+    """An invoice model that cannot become a valid EN 16931 document; ``rule`` names the rule."""
+
+    def __init__(self, message: str, *, rule: str | None = None) -> None:
+        self.rule = rule
+        super().__init__(f"{message} ({rule})" if rule else message)
+
+
+class VatCategory(StrEnum):
+    """UNCL 5305 subset allowed by EN 16931 (BT-95, BT-102, BT-118, BT-151)."""
+
+    STANDARD = "S"
+    ZERO = "Z"
+    EXEMPT = "E"
+    REVERSE_CHARGE = "AE"
+    INTRA_COMMUNITY = "K"
+    EXPORT = "G"
+    NOT_SUBJECT = "O"
+    CANARY_IGIC = "L"
+    CEUTA_MELILLA_IPSI = "M"
+
+
+# Categories whose breakdown must carry an exemption reason (BR-E-10, BR-AE-10, BR-IC-10,
+# BR-G-10, BR-O-10).
+EXEMPTION_REQUIRED = frozenset(
+    {
+        VatCategory.EXEMPT,
+        VatCategory.REVERSE_CHARGE,
+        VatCategory.INTRA_COMMUNITY,
+        VatCategory.EXPORT,
+        VatCategory.NOT_SUBJECT,
+    }
+)
+# Categories whose rate is fixed at 0 (BR-Z-05, BR-E-05, BR-AE-05, BR-IC-05, BR-G-05).
+ZERO_RATED = frozenset(
+    {
+        VatCategory.ZERO,
+        VatCategory.EXEMPT,
+        VatCategory.REVERSE_CHARGE,
+        VatCategory.INTRA_COMMUNITY,
+        VatCategory.EXPORT,
+    }
+)
+
+
+class DocumentType(StrEnum):
+    """UNTDID 1001 codes XRechnung accepts (BR-DE-17) for BT-3."""
+
+    PARTIAL = "326"
+    COMMERCIAL = "380"
+    CREDIT_NOTE = "381"
+    CORRECTED = "384"
+    SELF_BILLED = "389"
+    PARTIAL_CONSTRUCTION = "875"
+    PARTIAL_FINAL_CONSTRUCTION = "876"
+    FINAL_CONSTRUCTION = "877"
+
+
+# Codes carried in a UBL CreditNote document rather than an Invoice document.
+CREDIT_NOTE_TYPES = frozenset({"381", "396", "81", "83", "532"})
+
+_CURRENCY = re.compile(r"^[A-Z]{3}$")
+_COUNTRY = re.compile(r"^[A-Z]{2}$")
+
+
+@dataclass(kw_only=True)
+class Identifier:
+    """An identifier with its optional scheme (ISO 6523 ICD, or EAS for electronic addresses)."""
+
+    value: str
+    scheme: str | None = None
+
+
+@dataclass(kw_only=True)
+class Address:
+    """BG-5 / BG-8 / BG-15 postal address."""
+
+    line1: str | None = None  # BT-35 / BT-50 / BT-75
+    line2: str | None = None  # BT-36 / BT-51 / BT-76
+    city: str | None = None  # BT-37 / BT-52 / BT-77
+    postcode: str | None = None  # BT-38 / BT-53 / BT-78
+    subdivision: str | None = None  # BT-39 / BT-54 / BT-79
+    country_code: str  # BT-40 / BT-55 / BT-80
+
+
+@dataclass(kw_only=True)
+class Contact:
+    """BG-6 / BG-9 contact; XRechnung requires all three for the seller (BR-DE-5/6/7)."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+
+@dataclass(kw_only=True)
+class Party:
+    """Seller (BG-4) or buyer (BG-7)."""
+
+    name: str  # BT-27 / BT-44
+    address: Address
+    trading_name: str | None = None  # BT-28 / BT-45
+    identifiers: list[Identifier] = field(default_factory=list)  # BT-29 / BT-46
+    # BT-30 / BT-47: SIRET is scheme 0009, SIREN 0002, a German register number has no scheme.
+    legal_registration: Identifier | None = None
+    legal_form: str | None = None  # BT-33 (seller only)
+    vat_id: str | None = None  # BT-31 / BT-48
+    tax_registration: str | None = None  # BT-32 (seller only, "Steuernummer")
+    # BT-34 / BT-49, scheme from the EAS list: EM e-mail, 0204 Leitweg-ID, 0009 SIRET, 9930 DE VAT.
+    electronic_address: Identifier | None = None
+    contact: Contact | None = None
+
+
+@dataclass(kw_only=True)
+class AllowanceCharge:
+    """Document level (BG-20/BG-21) or line level (BG-27/BG-28) allowance or charge."""
+
+    is_charge: bool
+    amount: Decimal  # BT-92 / BT-99 / BT-136 / BT-141
+    reason: str | None = None  # BT-97 / BT-104 / BT-139 / BT-144
+    reason_code: str | None = None  # BT-98 / BT-105 / BT-140 / BT-145
+    base_amount: Decimal | None = None  # BT-93 / BT-100 / BT-137 / BT-142
+    percentage: Decimal | None = None  # BT-94 / BT-101 / BT-138 / BT-143
+    # Document level only (BT-95/BT-96, BT-102/BT-103); ignored on lines.
+    vat_category: VatCategory | None = None
+    vat_rate: Decimal | None = None
+
+
+@dataclass(kw_only=True)
+class Line:
+    """BG-25 invoice line."""
+
+    id: str  # BT-126
+    name: str  # BT-153
+    quantity: Decimal  # BT-129
+    unit_code: str  # BT-130, UN/ECE Rec 20 (C62 piece, HUR hour, DAY, …)
+    unit_price: Decimal  # BT-146 net price
+    vat_category: VatCategory  # BT-151
+    vat_rate: Decimal | None = None  # BT-152, absent only for category O
+    price_base_quantity: Decimal | None = None  # BT-149
+    gross_price: Decimal | None = None  # BT-148
+    description: str | None = None  # BT-154
+    seller_item_id: str | None = None  # BT-155
+    note: str | None = None  # BT-127
+    order_line_reference: str | None = None  # BT-132
+    accounting_reference: str | None = None  # BT-133
+    period_start: date | None = None  # BT-134
+    period_end: date | None = None  # BT-135
+    allowances_charges: list[AllowanceCharge] = field(default_factory=list)
+
+
+@dataclass(kw_only=True)
+class VatExemption:
+    """Exemption reason for one VAT category (BT-120 text, BT-121 VATEX code)."""
+
+    category: VatCategory
+    reason: str | None = None
+    code: str | None = None
+
+
+@dataclass(kw_only=True)
+class PaymentInstructions:
+    """BG-16; means code 58 is SEPA credit transfer, 30 credit transfer, 59 SEPA direct debit."""
+
+    means_code: str = "58"  # BT-81
+    means_text: str | None = None  # BT-82
+    remittance_information: str | None = None  # BT-83
+    iban: str | None = None  # BT-84
+    account_name: str | None = None  # BT-85
+    bic: str | None = None  # BT-86
+    mandate_reference: str | None = None  # BT-89
+    creditor_id: str | None = None  # BT-90
+    debited_iban: str | None = None  # BT-91
+
+
+@dataclass(kw_only=True)
+class PrecedingInvoice:
+    """BG-3: the invoice a credit note or corrected invoice refers to."""
+
+    number: str  # BT-25
+    issue_date: date | None = None  # BT-26
+
+
+@dataclass(kw_only=True)
+class Delivery:
+    """BG-13 delivery information."""
+
+    party_name: str | None = None  # BT-70
+    date: date | None = None  # BT-72
+    address: Address | None = None  # BG-15
+
+
+@dataclass(kw_only=True)
+class Invoice:
+    """An EN 16931 invoice or credit note."""
+
+    number: str  # BT-1
+    issue_date: date  # BT-2
+    seller: Party  # BG-4
+    buyer: Party  # BG-7
+    lines: list[Line]  # BG-25
+    currency: str = "EUR"  # BT-5
+    type_code: str = DocumentType.COMMERCIAL  # BT-3
+    # BT-6: VAT accounting currency when it differs from BT-5; BT-111 is then computed with
+    # ``tax_exchange_rate`` (units of tax currency per unit of invoice currency).
+    tax_currency: str | None = None
+    tax_exchange_rate: Decimal | None = None
+    due_date: date | None = None  # BT-9
+    tax_point_date: date | None = None  # BT-7
+    buyer_reference: str | None = None  # BT-10: Leitweg-ID (DE) or Chorus Pro service code (FR)
+    project_reference: str | None = None  # BT-11
+    contract_reference: str | None = None  # BT-12
+    order_reference: str | None = None  # BT-13: Chorus Pro engagement number for FR buyers
+    sales_order_reference: str | None = None  # BT-14
+    buyer_accounting_reference: str | None = None  # BT-19
+    payment_terms: str | None = None  # BT-20
+    notes: list[str] = field(default_factory=list)  # BT-22
+    period_start: date | None = None  # BT-73
+    period_end: date | None = None  # BT-74
+    preceding_invoices: list[PrecedingInvoice] = field(default_factory=list)  # BG-3
+    delivery: Delivery | None = None  # BG-13
+    payment: PaymentInstructions | None = None  # BG-16
+    allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-20 / BG-21
+    vat_exemptions: list[VatExemption] = field(default_factory=list)  # BT-120 / BT-121
+    prepaid_amount: Decimal = Decimal("0")  # BT-113
+    rounding_amount: Decimal = Decimal("0")  # BT-114
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.type_code in CREDIT_NOTE_TYPES
+
+    def exemption_for(self, category: VatCategory) -> VatExemption | None:
+        return next((e for e in self.vat_exemptions if e.category == category), None)
+
+
+def check_invoice(invoice: Invoice) -> None:
+    """Raise ``XRechnungModelError`` for a model no generator can turn into a valid document.
+
+    These are the consistency rules a caller can break with the model alone; syntax-specific
+    rules stay with the official Schematron.
+    """
+    if not invoice.number.strip():
+        raise XRechnungModelError("Invoice number is empty", rule="BR-02")
+    if not _CURRENCY.match(invoice.currency):
+        raise XRechnungModelError(
+            f"Currency {invoice.currency!r} is not an ISO 4217 code", rule="BR-05"
+        )
+    if invoice.tax_currency is not None:
+        if not _CURRENCY.match(invoice.tax_currency):
+            raise XRechnungModelError(
+                f"VAT accounting currency {invoice.tax_currency!r} is not an ISO 4217 code",
+                rule="BT-6",
+            )
+        if invoice.tax_currency == invoice.currency:
+            raise XRechnungModelError(
+                "VAT accounting currency equals the invoice currency; leave it out", rule="BT-6"
+            )
+        if invoice.tax_exchange_rate is None or invoice.tax_exchange_rate <= 0:
+            raise XRechnungModelError(
+                "A VAT accounting currency needs a positive exchange rate to compute BT-111",
+                rule="BR-53",
+            )
+    if not invoice.lines:
+        raise XRechnungModelError("An invoice needs at least one line", rule="BR-16")
+    for party, role in ((invoice.seller, "Seller"), (invoice.buyer, "Buyer")):
+        if not party.name.strip():
+            raise XRechnungModelError(f"{role} name is empty", rule="BR-06/BR-07")
+        if not _COUNTRY.match(party.address.country_code):
+            raise XRechnungModelError(
+                f"{role} country {party.address.country_code!r} is not an ISO 3166 code",
+                rule="BR-09/BR-11",
+            )
+    ids = [line.id for line in invoice.lines]
+    if len(set(ids)) != len(ids):
+        raise XRechnungModelError("Line identifiers must be unique", rule="BR-21")
+    categories: set[VatCategory] = set()
+    for line in invoice.lines:
+        _check_category(line.vat_category, line.vat_rate, f"Line {line.id}")
+        categories.add(line.vat_category)
+        if line.price_base_quantity is not None and line.price_base_quantity <= 0:
+            raise XRechnungModelError(
+                f"Line {line.id}: price base quantity must be positive", rule="BR-DEC"
+            )
+        if line.unit_price < 0:
+            raise XRechnungModelError(
+                f"Line {line.id}: the item net price must not be negative", rule="BR-27"
+            )
+        for ac in line.allowances_charges:
+            if ac.amount < 0:
+                raise XRechnungModelError(
+                    f"Line {line.id}: allowance/charge amounts are given as positive numbers",
+                    rule="BR-41/BR-43",
+                )
+    for ac in invoice.allowances_charges:
+        if ac.vat_category is None:
+            raise XRechnungModelError(
+                "A document level allowance or charge needs a VAT category", rule="BR-32/BR-37"
+            )
+        if ac.reason is None and ac.reason_code is None:
+            raise XRechnungModelError(
+                "A document level allowance or charge needs a reason or reason code",
+                rule="BR-33/BR-38",
+            )
+        _check_category(ac.vat_category, ac.vat_rate, "Allowance/charge")
+        categories.add(ac.vat_category)
+    if VatCategory.NOT_SUBJECT in categories and len(categories) > 1:
+        raise XRechnungModelError(
+            "Category O (not subject to VAT) cannot be mixed with other categories",
+            rule="BR-O-11",
+        )
+    for category in categories & EXEMPTION_REQUIRED:
+        exemption = invoice.exemption_for(category)
+        if exemption is None or not (exemption.reason or exemption.code):
+            raise XRechnungModelError(
+                f"VAT category {category.value} needs an exemption reason text or VATEX code",
+                rule=f"BR-{_rule_prefix(category)}-10",
+            )
+    _check_vat_ids(invoice, categories)
+    if invoice.is_credit_note and not invoice.preceding_invoices:
+        # Not an EN 16931 rule, but a credit note that names no invoice cannot be matched.
+        raise XRechnungModelError(
+            "A credit note must reference the invoice it corrects", rule="BG-3"
+        )
+    if invoice.type_code == DocumentType.CORRECTED and not invoice.preceding_invoices:
+        raise XRechnungModelError(
+            "A corrected invoice must reference the invoice it corrects", rule="BR-DE-26"
+        )
+    if VatCategory.INTRA_COMMUNITY in categories:
+        has_date = (invoice.delivery and invoice.delivery.date) or invoice.period_start
+        if not has_date:
+            raise XRechnungModelError(
+                "Intra-community supply needs a delivery date or invoicing period", rule="BR-IC-11"
+            )
+        if not (invoice.delivery and invoice.delivery.address):
+            raise XRechnungModelError(
+                "Intra-community supply needs the deliver-to country", rule="BR-IC-12"
+            )
+    if (invoice.period_start is None) != (invoice.period_end is None):
+        raise XRechnungModelError(
+            "Give both start and end of the invoicing period", rule="BR-CO-19"
+        )
+    if invoice.period_start and invoice.period_end and invoice.period_end < invoice.period_start:
+        raise XRechnungModelError("Invoicing period ends before it starts", rule="BR-29")
+
+
+def _rule_prefix(category: VatCategory) -> str:
+    return {"K": "IC", "AE": "AE", "E": "E", "G": "G", "O": "O"}.get(
+        category.value, category.value
+    )
+
+
+def _check_category(category: VatCategory, rate: Decimal | None, where: str) -> None:
+    prefix = _rule_prefix(category)
+    if category == VatCategory.NOT_SUBJECT:
+        if rate is not None:
+            raise XRechnungModelError(
+                f"{where}: category O carries no VAT rate", rule="BR-O-05"
+            )
+        return
+    if rate is None:
+        raise XRechnungModelError(
+            f"{where}: category {category.value} needs a VAT rate", rule=f"BR-{prefix}-05"
+        )
+    if category in ZERO_RATED and rate != 0:
+        raise XRechnungModelError(
+            f"{where}: category {category.value} has VAT rate 0, not {rate}",
+            rule=f"BR-{prefix}-05",
+        )
+    if category == VatCategory.STANDARD and rate <= 0:
+        raise XRechnungModelError(
+            f"{where}: standard rated VAT needs a rate above 0", rule="BR-S-05"
+        )
+    if rate < 0:
+        raise XRechnungModelError(f"{where}: negative VAT rate", rule=f"BR-{prefix}-05")
+
+
+def _check_vat_ids(invoice: Invoice, categories: set[VatCategory]) -> None:
+    seller = invoice.seller
+    buyer = invoice.buyer
+    seller_taxed = bool(seller.vat_id or seller.tax_registration)
+    if VatCategory.NOT_SUBJECT in categories:
+        if seller.vat_id or buyer.vat_id:
+            raise XRechnungModelError(
+                "An invoice not subject to VAT carries no seller or buyer VAT identifier",
+                rule="BR-O-02",
+            )
+        return
+    for category in categories:
+        if not seller_taxed:
+            raise XRechnungModelError(
+                f"VAT category {category.value} needs the seller VAT identifier or tax "
+                "registration",
+                rule=f"BR-{_rule_prefix(category)}-02",
+            )
+    if VatCategory.REVERSE_CHARGE in categories and not (
+        buyer.vat_id or buyer.legal_registration
+    ):
+        raise XRechnungModelError(
+            "Reverse charge needs the buyer VAT identifier or legal registration",
+            rule="BR-AE-02",
+        )
+    if VatCategory.INTRA_COMMUNITY in categories:
+        if not seller.vat_id:
+            raise XRechnungModelError(
+                "Intra-community supply needs the seller VAT identifier", rule="BR-IC-02"
+            )
+        if not buyer.vat_id:
+            raise XRechnungModelError(
+                "Intra-community supply needs the buyer VAT identifier", rule="BR-IC-02"
+            )
