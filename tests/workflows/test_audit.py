@@ -1,0 +1,214 @@
+import pytest
+from django.db import transaction
+from django_fsm import TransitionNotAllowed
+
+from tests.workflows.testapp.models import Ticket
+from workflows import audit
+from workflows.audit import canonical_json, payload_digest
+from workflows.models import GENESIS_HASH, AuditChainHead, AuditEvent, AuditTrailImmutableError
+from workflows.selectors import audit_last_actor, audit_trail_for
+from workflows.verify import audit_chain_verify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_transition_writes_exactly_one_event_with_states_and_actor(ticket, officer):
+    # given a ticket in draft; when the officer submits it
+    ticket.submit(by=officer)
+    ticket.save(update_fields=["state"])
+
+    # then one event names the transition, both states, the actor and the object
+    events = list(AuditEvent.objects.all())
+    assert len(events) == 1
+    event = events[0]
+    assert event.action == "workflows_testapp.ticket.submitted"
+    assert (event.transition, event.from_state, event.to_state) == ("submit", "draft", "submitted")
+    assert event.actor == officer
+    assert "officer" in event.actor_label
+    assert event.object_id == str(ticket.pk)
+    assert event.object_repr == "Ticket T-1"
+    assert event.content_type.model_class() is Ticket
+    assert event.sequence == 1
+    assert event.prev_hash == GENESIS_HASH
+    assert event.time.tzinfo is not None
+    assert event.payload == {}
+    assert event.payload_digest == payload_digest({})
+
+
+def test_payload_digest_covers_kwargs_except_by(ticket, officer, approver):
+    ticket.submit(by=officer)
+    ticket.approve(by=approver, note="geprüft")
+    event = AuditEvent.objects.get(transition="approve")
+    assert event.payload == {"note": "geprüft"}
+    assert event.payload_digest == audit.sha256_hex(canonical_json({"note": "geprüft"}))
+    assert event.actor == approver
+
+
+def test_system_transition_has_no_actor(ticket, officer):
+    ticket.submit(by=officer)
+    ticket.expire()
+    event = AuditEvent.objects.get(transition="expire")
+    assert event.actor is None
+    assert event.actor_label == "system"
+
+
+def test_events_chain_with_gapless_sequence(ticket, officer, approver):
+    ticket.submit(by=officer)
+    ticket.approve(by=approver)
+    ticket.cancel(by=officer, reason="Haushaltsmittel gestrichen")
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [e.sequence for e in events] == [1, 2, 3]
+    assert events[0].prev_hash == GENESIS_HASH
+    assert events[1].prev_hash == events[0].hash
+    assert events[2].prev_hash == events[1].hash
+    assert events[2].payload == {"reason": "Haushaltsmittel gestrichen"}
+    head = AuditChainHead.objects.get(pk=1)
+    assert (head.sequence, head.hash) == (3, events[2].hash)
+    assert audit_chain_verify().ok
+
+
+def test_refused_transition_writes_nothing(ticket, approver):
+    with pytest.raises(TransitionNotAllowed):
+        ticket.approve(by=approver)  # still a draft
+    assert not AuditEvent.objects.exists()
+
+
+def test_rolled_back_transition_leaves_no_event(ticket, officer):
+    # given a transition inside a transaction that fails afterwards
+    def service():
+        with transaction.atomic():
+            locked = Ticket.objects.select_for_update().get(pk=ticket.pk)
+            locked.submit(by=officer)
+            locked.save(update_fields=["state"])
+            seen.append(AuditEvent.objects.count())  # written inside the caller's transaction
+            raise RuntimeError("service failed after the transition")
+
+    seen = []
+    with pytest.raises(RuntimeError):
+        service()
+    assert seen == [1]
+    # then neither the state change nor its event survived
+    ticket.refresh_from_db()
+    assert ticket.state == Ticket.State.DRAFT
+    assert not AuditEvent.objects.exists()
+    # and the chain continues from genesis: the head was rolled back too
+    ticket.submit(by=officer)
+    assert AuditEvent.objects.get().sequence == 1
+    assert audit_chain_verify().ok
+
+
+def test_orm_refuses_update_and_delete(ticket, officer):
+    ticket.submit(by=officer)
+    event = AuditEvent.objects.get()
+    event.actor_label = "someone else"
+    with pytest.raises(AuditTrailImmutableError):
+        event.save()
+    with pytest.raises(AuditTrailImmutableError):
+        event.delete()
+    with pytest.raises(AuditTrailImmutableError):
+        AuditEvent.objects.filter(pk=event.pk).update(actor_label="x")
+    with pytest.raises(AuditTrailImmutableError):
+        AuditEvent.objects.all().delete()
+    with pytest.raises(AuditTrailImmutableError):
+        AuditEvent.objects.bulk_update([event], ["actor_label"])
+    assert AuditEvent.objects.get().actor_label != "someone else"
+
+
+def test_actor_cannot_be_deleted_while_in_the_trail(ticket, officer):
+    from django.db.models import ProtectedError
+
+    ticket.submit(by=officer)
+    with pytest.raises(ProtectedError):
+        officer.delete()
+
+
+def test_record_appends_a_non_fsm_event_to_the_same_chain(ticket, officer, bidder):
+    ticket.submit(by=officer)
+    event = audit.record(
+        actor=bidder,
+        obj=ticket,
+        action="bids.bid.late_refused",
+        payload={"received_at": "2026-01-01T12:00:01+00:00", "size": 1234},
+    )
+    assert event.sequence == 2
+    assert event.transition == ""
+    assert event.prev_hash == AuditEvent.objects.get(sequence=1).hash
+    assert event.payload["size"] == 1234
+    assert audit_chain_verify().ok
+
+
+def test_record_without_object_and_bad_action(officer):
+    event = audit.record(actor=None, obj=None, action="workflows.chain.checked", payload={})
+    assert event.object_id == ""
+    assert event.content_type is None
+    with pytest.raises(ValueError, match=r"<app>\.<entity>"):
+        audit.record(actor=officer, obj=None, action="Not An Action", payload={})
+    assert AuditEvent.objects.count() == 1
+
+
+def test_payload_values_are_normalised(ticket, officer):
+    import datetime as dt
+    from decimal import Decimal
+    from zoneinfo import ZoneInfo
+
+    when = dt.datetime(2026, 3, 1, 10, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    event = audit.record(
+        actor=officer,
+        obj=ticket,
+        action="tenders.tender.noted",
+        payload={
+            "amount": Decimal("1234.50"),
+            "when": when,
+            "ratio": 0.1,
+            "blob": b"abc",
+            "org": ticket.organisation,
+            "tags": {"b", "a"},
+        },
+    )
+    event = AuditEvent.objects.get(pk=event.pk)  # as read back from the database
+    assert event.payload == {
+        "amount": "1234.50",
+        "when": "2026-03-01T09:00:00+00:00",
+        "ratio": "0.1",
+        "blob": {"bytes": 3, "sha256": audit.sha256_hex(b"abc")},
+        "org": {"model": "procurement.organisation", "pk": ticket.organisation.pk},
+        "tags": ["a", "b"],
+    }
+    assert audit_chain_verify().ok
+
+
+def test_model_can_expose_extra_payload(ticket, officer, monkeypatch):
+    monkeypatch.setattr(
+        Ticket, "audit_payload", lambda self, name: {"title": self.title, "t": name}, raising=False
+    )
+    ticket.submit(by=officer)
+    assert AuditEvent.objects.get().payload == {"_object": {"title": "T-1", "t": "submit"}}
+
+
+def test_trail_selector_and_last_actor(ticket, officer, approver, authority):
+    other = Ticket.objects.create(title="T-2", organisation=authority)
+    ticket.submit(by=officer)
+    other.submit(by=approver)
+    ticket.approve(by=approver)
+    trail = list(audit_trail_for(obj=ticket))
+    assert [e.transition for e in trail] == ["submit", "approve"]
+    assert audit_last_actor(obj=ticket, to_state="submitted") == officer
+    assert audit_last_actor(obj=other, to_state="submitted") == approver
+    assert audit_last_actor(obj=other, to_state="approved") is None
+
+
+def test_trail_template_include(ticket, officer, approver):
+    from django.template import Context, Template
+
+    ticket.submit(by=officer)
+    ticket.approve(by=approver)
+    html = Template("{% load workflows %}{% audit_trail ticket %}").render(
+        Context({"ticket": ticket})
+    )
+    assert html.count("<tr>") == 3  # header + two events
+    assert "submit" in html
+    assert "approve" in html
+    assert "(approver)" in html
+
+    empty = Template('{% include "workflows/_trail.html" with trail=None %}').render(Context({}))
+    assert "audit-trail" in empty

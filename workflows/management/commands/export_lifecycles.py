@@ -1,0 +1,67 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from workflows.diagrams import RENDERERS, lifecycles
+
+
+class Command(BaseCommand):
+    help = (
+        "Write one state diagram per FSM lifecycle (every model with an FSMField), generated "
+        "from the django-fsm transitions, plus an index.md embedding the Mermaid ones."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=sorted(RENDERERS), default="mermaid")
+        parser.add_argument("--out", default="docs/lifecycles", help="output directory")
+        parser.add_argument(
+            "--check",
+            action="store_true",
+            help="write nothing; exit 1 if the files in --out differ from the code",
+        )
+
+    def handle(self, *args, **options):
+        render, extension = RENDERERS[options["format"]]
+        out = Path(options["out"])
+        found = lifecycles()
+        files: dict[Path, str] = {}
+        for lifecycle in found:
+            files[out / f"{lifecycle.label}.{extension}"] = render(lifecycle)
+        if options["format"] == "mermaid":
+            files[out / "index.md"] = self._index(found, render)
+        if options["check"]:
+            stale = [
+                str(path)
+                for path, text in files.items()
+                if not path.is_file() or path.read_text(encoding="utf-8") != text
+            ]
+            if stale:
+                raise CommandError(
+                    "lifecycle diagrams are out of date (run make lifecycles): " + ", ".join(stale),
+                    returncode=1,
+                )
+            self.stdout.write(f"{len(found)} lifecycle diagrams up to date in {out}")
+            return
+        out.mkdir(parents=True, exist_ok=True)
+        for path, text in files.items():
+            path.write_text(text, encoding="utf-8")
+        self.stdout.write(f"wrote {len(found)} lifecycle diagrams to {out}")
+        for lifecycle in found:
+            self.stdout.write(f"  {lifecycle.label}: {len(lifecycle.states)} states")
+
+    @staticmethod
+    def _index(found, render) -> str:
+        parts = [
+            "# Lifecycles",
+            "",
+            "Generated from the django-fsm transitions by "
+            "`python manage.py export_lifecycles --format mermaid --out docs/lifecycles`"
+            " (`make lifecycles`); do not edit by hand.",
+            "",
+        ]
+        if not found:
+            parts += ["No model with an FSM field is installed yet.", ""]
+        for lifecycle in found:
+            parts += [f"## {lifecycle.label}", "", "```mermaid", render(lifecycle).rstrip(), "```"]
+            parts.append("")
+        return "\n".join(parts)
