@@ -1,0 +1,35 @@
+"""Tender domain models; import them from here (``from tenders.models import Tender``)."""
+
+from tenders.models.clarifications import Question
+from tenders.models.documents import DocumentVersion, TenderDocument
+from tenders.models.interest import InterestRegistration, Notification
+from tenders.models.publications import TenderPublication
+from tenders.models.tender import (
+    AwardCriterion,
+    CancellationGround,
+    ContractType,
+    CriterionKind,
+    Lot,
+    Procedure,
+    Regime,
+    Tender,
+    TenderState,
+)
+
+__all__ = [
+    "AwardCriterion",
+    "CancellationGround",
+    "ContractType",
+    "CriterionKind",
+    "DocumentVersion",
+    "InterestRegistration",
+    "Lot",
+    "Notification",
+    "Procedure",
+    "Question",
+    "Regime",
+    "Tender",
+    "TenderDocument",
+    "TenderPublication",
+    "TenderState",
+]
