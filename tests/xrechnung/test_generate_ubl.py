@@ -64,7 +64,9 @@ def test_mixed_currency_carries_bt6_and_bt111() -> None:
 
 def test_french_seller_identified_by_siret_scheme_0009() -> None:
     root = etree.fromstring(to_ubl(samples.french_to_german_reverse_charge()))
-    legal = root.find("cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", NS)
+    legal = root.find(
+        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", NS
+    )
     assert legal is not None
     assert (legal.text, legal.get("schemeID")) == ("73282932000074", "0009")
     category = root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID", namespaces=NS)

@@ -26,6 +26,7 @@ from xrechnung.model import (
     Line,
     Party,
     XRechnungModelError,
+    check_invoice,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -35,7 +36,9 @@ UDT = "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100"
 QDT = "urn:un:unece:uncefact:data:standard:QualifiedDataType:100"
 
 
-def _ram(parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None) -> etree._Element:
+def _ram(
+    parent: etree._Element, tag: str, text: str | None = None, **attrs: str | None
+) -> etree._Element:
     return sub(parent, f"{{{RAM}}}{tag}", text, **attrs)
 
 
@@ -59,6 +62,7 @@ def to_cii(
 
     Raises ``XRechnungModelError`` for an inconsistent model or one CII cannot carry.
     """
+    check_invoice(invoice)
     totals = compute_totals(invoice)
     if len(invoice.preceding_invoices) > 1:
         raise XRechnungModelError(
@@ -70,7 +74,11 @@ def to_cii(
     )
     context = sub(root, f"{{{RSM}}}ExchangedDocumentContext")
     if business_process:
-        _ram(_ram(context, "BusinessProcessSpecifiedDocumentContextParameter"), "ID", business_process)
+        _ram(
+            _ram(context, "BusinessProcessSpecifiedDocumentContextParameter"),
+            "ID",
+            business_process,
+        )
     _ram(_ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", guideline_id)
 
     document = sub(root, f"{{{RSM}}}ExchangedDocument")
@@ -81,15 +89,15 @@ def to_cii(
         _ram(_ram(document, "IncludedNote"), "Content", note)
 
     transaction = sub(root, f"{{{RSM}}}SupplyChainTradeTransaction")
-    for line in invoice.lines:
-        _line(transaction, line, totals)
+    for line, net in zip(invoice.lines, totals.line_nets, strict=True):
+        _line(transaction, line, net)
     _agreement(_ram(transaction, "ApplicableHeaderTradeAgreement"), invoice)
     _delivery(_ram(transaction, "ApplicableHeaderTradeDelivery"), invoice)
     _settlement(_ram(transaction, "ApplicableHeaderTradeSettlement"), invoice, totals)
     return serialize(root)
 
 
-def _line(transaction: etree._Element, line: Line, totals: Totals) -> None:
+def _line(transaction: etree._Element, line: Line, net: Decimal) -> None:
     item = _ram(transaction, "IncludedSupplyChainTradeLineItem")
     doc = _ram(item, "AssociatedDocumentLineDocument")
     _ram(doc, "LineID", line.id)
@@ -122,10 +130,10 @@ def _line(transaction: etree._Element, line: Line, totals: Totals) -> None:
             ac = _ram(gross, "AppliedTradeAllowanceCharge")
             _indicator(ac, charge=False)
             _ram(ac, "ActualAmount", number_text(discount))
-    net = _ram(agreement, "NetPriceProductTradePrice")
-    _ram(net, "ChargeAmount", number_text(line.unit_price))
+    net_price = _ram(agreement, "NetPriceProductTradePrice")
+    _ram(net_price, "ChargeAmount", number_text(line.unit_price))
     if base:
-        _ram(net, "BasisQuantity", base["text"], unitCode=base["unitCode"])
+        _ram(net_price, "BasisQuantity", base["text"], unitCode=base["unitCode"])
 
     delivery = _ram(item, "SpecifiedLineTradeDelivery")
     _ram(delivery, "BilledQuantity", number_text(line.quantity), unitCode=line.unit_code)
@@ -140,7 +148,7 @@ def _line(transaction: etree._Element, line: Line, totals: Totals) -> None:
     for ac in line.allowances_charges:
         _allowance_charge(settlement, ac, document_level=False)
     summation = _ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
-    _ram(summation, "LineTotalAmount", amount_text(totals.line_nets[line.id]))
+    _ram(summation, "LineTotalAmount", amount_text(net))
     if line.accounting_reference:
         _ram(
             _ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"),
@@ -213,7 +221,11 @@ def _party(parent: etree._Element, tag: str, party: Party, *, seller: bool) -> N
         contact = _ram(element, "DefinedTradeContact")
         _opt(contact, "PersonName", party.contact.name)
         if party.contact.phone:
-            _ram(_ram(contact, "TelephoneUniversalCommunication"), "CompleteNumber", party.contact.phone)
+            _ram(
+                _ram(contact, "TelephoneUniversalCommunication"),
+                "CompleteNumber",
+                party.contact.phone,
+            )
         if party.contact.email:
             _ram(_ram(contact, "EmailURIUniversalCommunication"), "URIID", party.contact.email)
     _address(element, party.address)
@@ -231,11 +243,23 @@ def _agreement(element: etree._Element, invoice: Invoice) -> None:
     _party(element, "SellerTradeParty", invoice.seller, seller=True)
     _party(element, "BuyerTradeParty", invoice.buyer, seller=False)
     if invoice.sales_order_reference:
-        _ram(_ram(element, "SellerOrderReferencedDocument"), "IssuerAssignedID", invoice.sales_order_reference)
+        _ram(
+            _ram(element, "SellerOrderReferencedDocument"),
+            "IssuerAssignedID",
+            invoice.sales_order_reference,
+        )
     if invoice.order_reference:
-        _ram(_ram(element, "BuyerOrderReferencedDocument"), "IssuerAssignedID", invoice.order_reference)
+        _ram(
+            _ram(element, "BuyerOrderReferencedDocument"),
+            "IssuerAssignedID",
+            invoice.order_reference,
+        )
     if invoice.contract_reference:
-        _ram(_ram(element, "ContractReferencedDocument"), "IssuerAssignedID", invoice.contract_reference)
+        _ram(
+            _ram(element, "ContractReferencedDocument"),
+            "IssuerAssignedID",
+            invoice.contract_reference,
+        )
     if invoice.project_reference:
         project = _ram(element, "SpecifiedProcuringProject")
         _ram(project, "ID", invoice.project_reference)
@@ -253,7 +277,9 @@ def _delivery(element: etree._Element, invoice: Invoice) -> None:
         if delivery.address:
             _address(party, delivery.address)
     if delivery.date:
-        _datetime(_ram(element, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", delivery.date)
+        _datetime(
+            _ram(element, "ActualDeliverySupplyChainEvent"), "OccurrenceDateTime", delivery.date
+        )
 
 
 def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> None:
@@ -284,7 +310,12 @@ def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> No
         _opt(tax, "ExemptionReasonCode", row.exemption_code)
         if invoice.tax_point_date:
             tax_point = _ram(tax, "TaxPointDate")
-            sub(tax_point, f"{{{UDT}}}DateString", invoice.tax_point_date.strftime("%Y%m%d"), format="102")
+            sub(
+                tax_point,
+                f"{{{UDT}}}DateString",
+                invoice.tax_point_date.strftime("%Y%m%d"),
+                format="102",
+            )
         # XRechnung wants BT-119 in every breakdown (BR-DE-14), for category O too.
         rate = Decimal(0) if row.rate is None else row.rate
         _ram(tax, "RateApplicablePercent", number_text(rate))
@@ -328,4 +359,3 @@ def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> No
             "ID",
             invoice.buyer_accounting_reference,
         )
-

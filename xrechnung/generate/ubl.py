@@ -23,6 +23,7 @@ from xrechnung.model import (
     Party,
     VatCategory,
     XRechnungModelError,
+    check_invoice,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -46,12 +47,16 @@ def _date(value: date | None) -> str | None:
 
 
 def to_ubl(
-    invoice: Invoice, *, customization_id: str = XRECHNUNG_3, profile_id: str | None = PEPPOL_BILLING
+    invoice: Invoice,
+    *,
+    customization_id: str = XRECHNUNG_3,
+    profile_id: str | None = PEPPOL_BILLING,
 ) -> bytes:
     """Return UBL XML bytes; a credit note type code (381 …) yields a UBL CreditNote document.
 
     Raises ``XRechnungModelError`` for an inconsistent model.
     """
+    check_invoice(invoice)
     totals = compute_totals(invoice)
     credit = invoice.is_credit_note
     root_ns = NS_CREDIT_NOTE if credit else NS_INVOICE
@@ -129,8 +134,8 @@ def to_ubl(
         _allowance_charge(root, ac, cur, document_level=True)
     _tax_totals(root, invoice, totals)
     _monetary_total(root, totals, cur, has_ac=bool(invoice.allowances_charges))
-    for line in invoice.lines:
-        _line(root, line, totals, cur, credit=credit)
+    for line, net in zip(invoice.lines, totals.line_nets, strict=True):
+        _line(root, line, net, cur, credit=credit)
     return serialize(root)
 
 
@@ -148,7 +153,9 @@ def _party(element: etree._Element, party: Party, *, seller: bool) -> None:
         ea = party.electronic_address
         _cbc(element, "EndpointID", ea.value, schemeID=ea.scheme)
     for identifier in party.identifiers:
-        _cbc(_cac(element, "PartyIdentification"), "ID", identifier.value, schemeID=identifier.scheme)
+        _cbc(
+            _cac(element, "PartyIdentification"), "ID", identifier.value, schemeID=identifier.scheme
+        )
     if party.trading_name:
         _cbc(_cac(element, "PartyName"), "Name", party.trading_name)
     _address(_cac(element, "PostalAddress"), party.address)
@@ -253,7 +260,7 @@ def _monetary_total(root: etree._Element, totals: Totals, cur: str, *, has_ac: b
     _cbc(element, "PayableAmount", amount_text(totals.payable), currencyID=cur)
 
 
-def _line(root: etree._Element, line: Line, totals: Totals, cur: str, *, credit: bool) -> None:
+def _line(root: etree._Element, line: Line, net: Decimal, cur: str, *, credit: bool) -> None:
     element = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
     _cbc(element, "ID", line.id)
     _cbc(element, "Note", line.note)
@@ -263,7 +270,7 @@ def _line(root: etree._Element, line: Line, totals: Totals, cur: str, *, credit:
         number_text(line.quantity),
         unitCode=line.unit_code,
     )
-    _cbc(element, "LineExtensionAmount", amount_text(totals.line_nets[line.id]), currencyID=cur)
+    _cbc(element, "LineExtensionAmount", amount_text(net), currencyID=cur)
     _cbc(element, "AccountingCost", line.accounting_reference)
     if line.period_start or line.period_end:
         period = _cac(element, "InvoicePeriod")

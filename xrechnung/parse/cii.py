@@ -1,0 +1,336 @@
+"""Read a UN/CEFACT CII invoice (XRechnung CII, Factur-X/ZUGFeRD) into the invoice model."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lxml import etree
+
+from xrechnung.model import (
+    Address,
+    AllowanceCharge,
+    Contact,
+    Delivery,
+    Identifier,
+    Invoice,
+    Line,
+    Party,
+    PaymentInstructions,
+    PrecedingInvoice,
+    VatCategory,
+    VatExemption,
+)
+from xrechnung.parse._xml import InvoiceParseError, Reader
+from xrechnung.parse.result import ParsedInvoice, category
+from xrechnung.totals import Totals, VatBreakdown
+
+NS = {
+    "rsm": "urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100",
+    "ram": "urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100",
+    "udt": "urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100",
+    "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
+}
+R = Reader(NS)
+ZERO = Decimal("0")
+TX = "rsm:SupplyChainTradeTransaction"
+
+
+def parse_cii(root: etree._Element) -> ParsedInvoice:
+    """Map a CII document to ``ParsedInvoice``; raises ``InvoiceParseError`` when unreadable."""
+    doc = R.one(root, "rsm:ExchangedDocument")
+    transaction = R.one(root, TX)
+    if doc is None or transaction is None:
+        raise InvoiceParseError("CII document without ExchangedDocument or trade transaction")
+    agreement = R.one(transaction, "ram:ApplicableHeaderTradeAgreement")
+    delivery = R.one(transaction, "ram:ApplicableHeaderTradeDelivery")
+    settlement = R.one(transaction, "ram:ApplicableHeaderTradeSettlement")
+    number = R.text(doc, "ram:ID")
+    issue_date = R.date_102(doc, "ram:IssueDateTime/udt:DateTimeString")
+    if number is None or issue_date is None:
+        raise InvoiceParseError("CII document without invoice number or issue date (BR-02/BR-03)")
+    seller_el = R.one(agreement, "ram:SellerTradeParty")
+    buyer_el = R.one(agreement, "ram:BuyerTradeParty")
+    if seller_el is None or buyer_el is None:
+        raise InvoiceParseError("CII document without seller or buyer party (BR-06/BR-07)")
+    currency = R.text(settlement, "ram:InvoiceCurrencyCode") or ""
+    tax_currency = R.text(settlement, "ram:TaxCurrencyCode")
+    breakdown, exemptions = _breakdown(settlement)
+    terms = R.one(settlement, "ram:SpecifiedTradePaymentTerms")
+    invoice = Invoice(
+        number=number,
+        issue_date=issue_date,
+        type_code=R.text(doc, "ram:TypeCode") or "380",
+        currency=currency,
+        tax_currency=tax_currency,
+        due_date=R.date_102(terms, "ram:DueDateDateTime/udt:DateTimeString"),
+        tax_point_date=R.date_102(
+            settlement, "ram:ApplicableTradeTax/ram:TaxPointDate/udt:DateString"
+        ),
+        buyer_reference=R.text(agreement, "ram:BuyerReference"),
+        project_reference=R.text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
+        contract_reference=R.text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        order_reference=R.text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
+        sales_order_reference=R.text(
+            agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"
+        ),
+        buyer_accounting_reference=R.text(
+            settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"
+        ),
+        payment_terms=R.text(terms, "ram:Description"),
+        notes=[
+            n.text.strip()
+            for n in R.all(doc, "ram:IncludedNote/ram:Content")
+            if n.text and n.text.strip()
+        ],
+        period_start=R.date_102(
+            settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"
+        ),
+        period_end=R.date_102(
+            settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString"
+        ),
+        preceding_invoices=[
+            PrecedingInvoice(
+                number=R.text(ref, "ram:IssuerAssignedID") or "",
+                issue_date=R.date_102(ref, "ram:FormattedIssueDateTime/qdt:DateTimeString"),
+            )
+            for ref in R.all(settlement, "ram:InvoiceReferencedDocument")
+        ],
+        seller=_party(seller_el, seller=True),
+        buyer=_party(buyer_el, seller=False),
+        delivery=_delivery(delivery),
+        payment=_payment(settlement, terms),
+        allowances_charges=[
+            _allowance_charge(ac, document_level=True)
+            for ac in R.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ],
+        vat_exemptions=exemptions,
+        lines=[_line(el) for el in R.all(transaction, "ram:IncludedSupplyChainTradeLineItem")],
+    )
+    summation = R.one(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
+    invoice.prepaid_amount = R.decimal(summation, "ram:TotalPrepaidAmount") or ZERO
+    invoice.rounding_amount = R.decimal(summation, "ram:RoundingAmount") or ZERO
+    tax_total = ZERO
+    accounting = None
+    for amount_el in R.all(summation, "ram:TaxTotalAmount") if summation is not None else []:
+        amount = R.decimal(amount_el, "") or ZERO
+        if tax_currency and amount_el.get("currencyID") == tax_currency:
+            accounting = amount
+        else:
+            tax_total = amount
+    if tax_currency and accounting is not None and tax_total:
+        # The exchange rate is not part of EN 16931; this one reproduces BT-111 exactly.
+        invoice.tax_exchange_rate = accounting / tax_total
+    stated = Totals(
+        line_total=R.decimal(summation, "ram:LineTotalAmount") or ZERO,
+        allowance_total=R.decimal(summation, "ram:AllowanceTotalAmount") or ZERO,
+        charge_total=R.decimal(summation, "ram:ChargeTotalAmount") or ZERO,
+        tax_exclusive=R.decimal(summation, "ram:TaxBasisTotalAmount") or ZERO,
+        tax_total=tax_total,
+        tax_total_accounting=accounting,
+        tax_inclusive=R.decimal(summation, "ram:GrandTotalAmount") or ZERO,
+        prepaid=invoice.prepaid_amount,
+        rounding=invoice.rounding_amount,
+        payable=R.decimal(summation, "ram:DuePayableAmount") or ZERO,
+        breakdown=tuple(breakdown),
+        line_nets=tuple(
+            R.decimal(
+                el,
+                "ram:SpecifiedLineTradeSettlement/"
+                "ram:SpecifiedTradeSettlementLineMonetarySummation/ram:LineTotalAmount",
+            )
+            or ZERO
+            for el in R.all(transaction, "ram:IncludedSupplyChainTradeLineItem")
+        ),
+    )
+    return ParsedInvoice(
+        invoice=invoice,
+        stated=stated,
+        syntax="cii",
+        specification_id=R.text(
+            root,
+            "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
+        ),
+    )
+
+
+def _address(el: etree._Element | None) -> Address | None:
+    if el is None:
+        return None
+    line2 = R.text(el, "ram:LineTwo")
+    line3 = R.text(el, "ram:LineThree")
+    return Address(
+        line1=R.text(el, "ram:LineOne"),
+        line2=", ".join(p for p in (line2, line3) if p) or None,
+        city=R.text(el, "ram:CityName"),
+        postcode=R.text(el, "ram:PostcodeCode"),
+        subdivision=R.text(el, "ram:CountrySubDivisionName"),
+        country_code=R.text(el, "ram:CountryID") or "",
+    )
+
+
+def _identifier(el: etree._Element | None) -> Identifier | None:
+    if el is None or not (el.text or "").strip():
+        return None
+    return Identifier(value=(el.text or "").strip(), scheme=el.get("schemeID"))
+
+
+def _party(el: etree._Element, *, seller: bool) -> Party:
+    vat_id = None
+    tax_registration = None
+    for reg in R.all(el, "ram:SpecifiedTaxRegistration/ram:ID"):
+        if reg.get("schemeID") == "VA":
+            vat_id = (reg.text or "").strip() or None
+        elif reg.get("schemeID") == "FC":
+            tax_registration = (reg.text or "").strip() or None
+    contact_el = R.one(el, "ram:DefinedTradeContact")
+    contact = None
+    if contact_el is not None:
+        contact = Contact(
+            name=R.text(contact_el, "ram:PersonName") or R.text(contact_el, "ram:DepartmentName"),
+            phone=R.text(contact_el, "ram:TelephoneUniversalCommunication/ram:CompleteNumber"),
+            email=R.text(contact_el, "ram:EmailURIUniversalCommunication/ram:URIID"),
+        )
+    identifiers = [
+        ident
+        for ident in (_identifier(i) for i in [*R.all(el, "ram:ID"), *R.all(el, "ram:GlobalID")])
+        if ident is not None
+    ]
+    return Party(
+        name=R.text(el, "ram:Name") or "",
+        trading_name=R.text(el, "ram:SpecifiedLegalOrganization/ram:TradingBusinessName"),
+        address=_address(R.one(el, "ram:PostalTradeAddress")) or Address(country_code=""),
+        identifiers=identifiers,
+        legal_registration=_identifier(R.one(el, "ram:SpecifiedLegalOrganization/ram:ID")),
+        legal_form=R.text(el, "ram:Description") if seller else None,
+        vat_id=vat_id,
+        tax_registration=tax_registration if seller else None,
+        electronic_address=_identifier(R.one(el, "ram:URIUniversalCommunication/ram:URIID")),
+        contact=contact,
+    )
+
+
+def _delivery(el: etree._Element | None) -> Delivery | None:
+    if el is None:
+        return None
+    party = R.one(el, "ram:ShipToTradeParty")
+    result = Delivery(
+        party_name=R.text(party, "ram:Name"),
+        date=R.date_102(
+            el, "ram:ActualDeliverySupplyChainEvent/ram:OccurrenceDateTime/udt:DateTimeString"
+        ),
+        address=_address(R.one(party, "ram:PostalTradeAddress")),
+    )
+    if result.party_name is None and result.date is None and result.address is None:
+        return None
+    return result
+
+
+def _payment(
+    settlement: etree._Element | None, terms: etree._Element | None
+) -> PaymentInstructions | None:
+    means = R.one(settlement, "ram:SpecifiedTradeSettlementPaymentMeans")
+    if means is None:
+        return None
+    return PaymentInstructions(
+        means_code=R.text(means, "ram:TypeCode") or "",
+        means_text=R.text(means, "ram:Information"),
+        remittance_information=R.text(settlement, "ram:PaymentReference"),
+        iban=R.text(means, "ram:PayeePartyCreditorFinancialAccount/ram:IBANID")
+        or R.text(means, "ram:PayeePartyCreditorFinancialAccount/ram:ProprietaryID"),
+        account_name=R.text(means, "ram:PayeePartyCreditorFinancialAccount/ram:AccountName"),
+        bic=R.text(means, "ram:PayeeSpecifiedCreditorFinancialInstitution/ram:BICID"),
+        mandate_reference=R.text(terms, "ram:DirectDebitMandateID"),
+        creditor_id=R.text(settlement, "ram:CreditorReferenceID"),
+        debited_iban=R.text(means, "ram:PayerPartyDebtorFinancialAccount/ram:IBANID"),
+    )
+
+
+def _indicator(el: etree._Element) -> bool:
+    return (R.text(el, "ram:ChargeIndicator/udt:Indicator") or "").lower() == "true"
+
+
+def _allowance_charge(el: etree._Element, *, document_level: bool) -> AllowanceCharge:
+    vat_category = None
+    vat_rate = None
+    if document_level:
+        vat_category = category(
+            R.text(el, "ram:CategoryTradeTax/ram:CategoryCode"), "Allowance/charge"
+        )
+        vat_rate = R.decimal(el, "ram:CategoryTradeTax/ram:RateApplicablePercent")
+        if vat_category == VatCategory.NOT_SUBJECT:
+            vat_rate = None
+    return AllowanceCharge(
+        is_charge=_indicator(el),
+        amount=R.decimal(el, "ram:ActualAmount") or ZERO,
+        reason=R.text(el, "ram:Reason"),
+        reason_code=R.text(el, "ram:ReasonCode"),
+        base_amount=R.decimal(el, "ram:BasisAmount"),
+        percentage=R.decimal(el, "ram:CalculationPercent"),
+        vat_category=vat_category,
+        vat_rate=vat_rate,
+    )
+
+
+def _breakdown(
+    settlement: etree._Element | None,
+) -> tuple[list[VatBreakdown], list[VatExemption]]:
+    rows: list[VatBreakdown] = []
+    exemptions: dict[VatCategory, VatExemption] = {}
+    for tax in R.all(settlement, "ram:ApplicableTradeTax") if settlement is not None else []:
+        code = category(R.text(tax, "ram:CategoryCode"), "VAT breakdown")
+        reason = R.text(tax, "ram:ExemptionReason")
+        reason_code = R.text(tax, "ram:ExemptionReasonCode")
+        rows.append(
+            VatBreakdown(
+                category=code,
+                rate=R.decimal(tax, "ram:RateApplicablePercent"),
+                taxable_amount=R.decimal(tax, "ram:BasisAmount") or ZERO,
+                tax_amount=R.decimal(tax, "ram:CalculatedAmount") or ZERO,
+                exemption_reason=reason,
+                exemption_code=reason_code,
+            )
+        )
+        if (reason or reason_code) and code not in exemptions:
+            exemptions[code] = VatExemption(category=code, reason=reason, code=reason_code)
+    return rows, list(exemptions.values())
+
+
+def _line(el: etree._Element) -> Line:
+    doc = R.one(el, "ram:AssociatedDocumentLineDocument")
+    product = R.one(el, "ram:SpecifiedTradeProduct")
+    agreement = R.one(el, "ram:SpecifiedLineTradeAgreement")
+    settlement = R.one(el, "ram:SpecifiedLineTradeSettlement")
+    quantity_el = R.one(el, "ram:SpecifiedLineTradeDelivery/ram:BilledQuantity")
+    line_id = R.text(doc, "ram:LineID") or ""
+    vat_category = category(
+        R.text(settlement, "ram:ApplicableTradeTax/ram:CategoryCode"), f"Line {line_id}"
+    )
+    rate = R.decimal(settlement, "ram:ApplicableTradeTax/ram:RateApplicablePercent")
+    return Line(
+        id=line_id,
+        name=R.text(product, "ram:Name") or "",
+        quantity=R.decimal(quantity_el, "") or ZERO,
+        unit_code=(quantity_el.get("unitCode") if quantity_el is not None else None) or "",
+        unit_price=R.decimal(agreement, "ram:NetPriceProductTradePrice/ram:ChargeAmount") or ZERO,
+        vat_category=vat_category,
+        vat_rate=None if vat_category == VatCategory.NOT_SUBJECT else rate,
+        price_base_quantity=R.decimal(agreement, "ram:NetPriceProductTradePrice/ram:BasisQuantity"),
+        gross_price=R.decimal(agreement, "ram:GrossPriceProductTradePrice/ram:ChargeAmount"),
+        description=R.text(product, "ram:Description"),
+        seller_item_id=R.text(product, "ram:SellerAssignedID"),
+        note=R.text(doc, "ram:IncludedNote/ram:Content"),
+        order_line_reference=R.text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
+        accounting_reference=R.text(
+            settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"
+        ),
+        period_start=R.date_102(
+            settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"
+        ),
+        period_end=R.date_102(
+            settlement, "ram:BillingSpecifiedPeriod/ram:EndDateTime/udt:DateTimeString"
+        ),
+        allowances_charges=[
+            _allowance_charge(ac, document_level=False)
+            for ac in R.all(settlement, "ram:SpecifiedTradeAllowanceCharge")
+        ],
+    )
