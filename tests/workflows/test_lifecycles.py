@@ -28,7 +28,7 @@ def test_lifecycle_is_read_from_the_transitions():
     assert lifecycle.finals == ["expired", "cancelled"]
 
 
-@isolate_apps("workflows_testapp")
+@isolate_apps("tests.workflows.testapp")
 def test_any_state_source_and_error_state():
     from django.db import models
     from django_fsm import FSMField, transition
