@@ -1,0 +1,5 @@
+import sys
+
+from xrechnung.cli import main
+
+sys.exit(main())

@@ -1,0 +1,222 @@
+"""Validate an e-invoice (XML or PDF) like the KoSIT validator: XSD, then the official rules.
+
+``validate(data)`` takes bytes, text or a path and returns a ``Report``. It never raises for
+bad input: unreadable, hostile or unknown documents come back as a rejecting report with a
+finding that says why. Only a broken installation (missing or tampered rule packs) raises.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sys
+import types
+from pathlib import Path
+
+from lxml import etree
+
+from xrechnung import rulepacks, scenarios, schematron, terms
+from xrechnung.detect import detect
+from xrechnung.report import Finding, Report, RulePackUse
+from xrechnung.safexml import XmlInputError, max_bytes, parse_bytes
+
+__all__ = ["Report", "validate", "warm_up"]
+
+
+def _read_input(data: bytes | str | Path) -> tuple[bytes | None, str | None, Finding | None]:
+    if isinstance(data, Path):
+        name = str(data)
+        limit = max_bytes()
+        try:
+            size = data.stat().st_size
+            if size > limit:
+                return (
+                    None,
+                    name,
+                    Finding(
+                        id="INPUT-TOO-LARGE",
+                        severity="fatal",
+                        message=f"file of {size} bytes exceeds the limit of {limit} bytes",
+                        source="engine",
+                    ),
+                )
+            with data.open("rb") as fh:
+                content = fh.read(limit + 1)
+        except OSError as exc:
+            return (
+                None,
+                name,
+                Finding(
+                    id="INPUT-UNREADABLE",
+                    severity="fatal",
+                    message=f"cannot read {name}: {exc.strerror or exc}",
+                    source="engine",
+                ),
+            )
+        return content, name, None
+    if isinstance(data, str):
+        return data.encode("utf-8"), None, None
+    if isinstance(data, (bytes, bytearray, memoryview)):
+        return bytes(data), None, None
+    raise TypeError("validate() takes bytes, str or pathlib.Path")
+
+
+def validate(
+    data: bytes | str | Path, *, skip_schema: bool = False, filename: str | None = None
+) -> Report:
+    """Validate one invoice and return its report (see module docstring)."""
+    from xrechnung import pdf as pdf_mod
+
+    content, name, problem = _read_input(data)
+    report = Report(
+        file=filename or name, syntax=None, scenario=None, specification=None
+    )
+    if problem is not None or content is None:
+        report.findings.append(problem)  # type: ignore[arg-type]
+        report.input_error = True
+        return report
+    report.sha256 = hashlib.sha256(content).hexdigest()
+    limit = max_bytes()
+    if len(content) > limit:
+        report.findings.append(
+            Finding(
+                id="INPUT-TOO-LARGE",
+                severity="fatal",
+                message=f"input of {len(content)} bytes exceeds the limit of {limit} bytes",
+                source="engine",
+            )
+        )
+        report.input_error = True
+        return report
+
+    from_pdf = False
+    if pdf_mod.is_pdf(content):
+        from_pdf = True
+        extraction = pdf_mod.extract(content)
+        report.pdf = extraction.info
+        report.findings.extend(extraction.findings)
+        if extraction.xml is None:
+            return report
+        content = extraction.xml
+
+    try:
+        tree = parse_bytes(content)
+    except XmlInputError as exc:
+        report.findings.append(
+            Finding(id=exc.code, severity="fatal", message=exc.message, source="engine")
+        )
+        report.input_error = not from_pdf and exc.code in ("XML-NOT-WELL-FORMED",)
+        return report
+
+    found = detect(tree.getroot())
+    report.syntax = found.syntax
+    report.specification = found.specification
+    if found.syntax is None:
+        report.findings.append(
+            Finding(
+                id="UNKNOWN-SYNTAX",
+                severity="fatal",
+                message=(
+                    f"root element {found.root or '?'} is neither a UBL 2.1 Invoice/CreditNote "
+                    "nor a UN/CEFACT Cross Industry Invoice; no rules apply"
+                ),
+                source="engine",
+            )
+        )
+        return report
+    if found.unusual_root:
+        report.findings.append(
+            Finding(
+                id="UNUSUAL-ROOT",
+                severity="warning",
+                message=(
+                    f"root element {found.root} is not the {found.syntax} document element; "
+                    "rules were run on the fragment as given"
+                ),
+                source="engine",
+            )
+        )
+
+    scenario = scenarios.select(
+        syntax=found.syntax,
+        specification=found.specification,
+        from_pdf=from_pdf,
+        seller_country=found.seller_country,
+    )
+    report.scenario = scenario.name
+    for code, severity, message in scenario.notes:
+        report.findings.append(
+            Finding(id=code, severity=severity, message=message, source="engine")
+        )
+    if report.pdf is not None:
+        report.findings.extend(pdf_mod.compare_profile(report.pdf, scenario.name))
+
+    if not skip_schema and scenario.schema_role is not None:
+        from xrechnung import xsd
+
+        pack = rulepacks.pack_for(scenario.schema_role)
+        path = pack.path(scenario.schema_role)
+        report.rule_packs.append(_use(pack, scenario.schema_role))
+        report.schema_checked = True
+        schema_findings = xsd.validate(tree, path)
+        report.schema_valid = not schema_findings
+        report.findings.extend(schema_findings)
+        if schema_findings:
+            # As KoSIT: business rules are only meaningful on a schema-valid document.
+            return report
+
+    if scenario.stylesheet_roles:
+        xml_text = etree.tostring(tree, encoding="unicode")
+        document = schematron.parse_document(xml_text)
+        for role in scenario.stylesheet_roles:
+            pack = rulepacks.pack_for(role)
+            path = pack.path(role)
+            report.rule_packs.append(_use(pack, role))
+            svrl = schematron.transform(path, document)
+            for raw in schematron.parse_svrl(svrl):
+                severity = scenario.levels.get(raw.id, raw.severity)
+                report.findings.append(
+                    Finding(
+                        id=raw.id,
+                        severity=severity,
+                        message=raw.message,
+                        location=raw.location,
+                        business_terms=terms.business_terms(
+                            rule_id=raw.id,
+                            message=raw.message,
+                            test=raw.test,
+                            context=raw.context,
+                            stylesheet=path,
+                        ),
+                        source=role,
+                        test=raw.test,
+                    )
+                )
+    return report
+
+
+def _use(pack: rulepacks.RulePack, role: str) -> RulePackUse:
+    rel = pack.roles[role]
+    return RulePackUse(
+        name=pack.name, version=pack.version, role=role, file=rel, sha256=pack.files.get(rel, "")
+    )
+
+
+def warm_up(*, roles: tuple[str, ...] | None = None) -> None:
+    """Compile the stylesheets now (e.g. in celery's worker_process_init, after the fork)."""
+    wanted = roles or ("en16931-ubl", "xrechnung-ubl", "en16931-cii", "xrechnung-cii")
+    for role in wanted:
+        pack = rulepacks.pack_for(role)
+        schematron.compiled(pack.path(role))
+
+
+class _CallableModule(types.ModuleType):
+    """``import xrechnung.validate`` rebinds ``xrechnung.validate`` to this module; keeping the
+    module callable means ``xrechnung.validate(data)`` works in either import order."""
+
+    def __call__(
+        self, data: bytes | str | Path, *, skip_schema: bool = False, filename: str | None = None
+    ) -> Report:
+        return validate(data, skip_schema=skip_schema, filename=filename)
+
+
+sys.modules[__name__].__class__ = _CallableModule
