@@ -8,6 +8,7 @@ the XML Schema, the Schematron rule sets (run in order) and the per-rule severit
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 XRECHNUNG_VERSION = "3.0"
@@ -79,6 +80,10 @@ KOSIT_LEVELS: dict[str, dict[str, str]] = {
         "CII-SR-454": "error",
     },
 }
+
+# Any identifier of the XRechnung family, past versions included
+# ("urn:xoev-de:kosit:standard:xrechnung_1.2", "...:xeinkauf.de:kosit:xrechnung_2.3").
+_XRECHNUNG_FAMILY = re.compile(r"kosit.*xrechnung", re.IGNORECASE)
 
 # Factur-X / ZUGFeRD 2.x profile by identifier (CII syntax).
 _FACTURX_PROFILES = {
@@ -181,7 +186,7 @@ def select(
                 description=f"XRechnung {XRECHNUNG_VERSION} ({name}): EN 16931 + XRechnung CIUS",
             )
 
-    if "xeinkauf.de:kosit:xrechnung" in spec:
+    if _XRECHNUNG_FAMILY.search(spec):
         # KoSIT has no scenario for other XRechnung versions and rejects; we say which
         # version is current and still run today's rules so the report shows what to fix.
         return Scenario(
@@ -195,9 +200,9 @@ def select(
                 (
                     "XRECHNUNG-VERSION-OUTDATED",
                     "error",
-                    f"specification identifier {spec!r} names an XRechnung version that is no "
-                    f"longer accepted; the current version is XRechnung {XRECHNUNG_VERSION} "
-                    f"({XRECHNUNG_ID})",
+                    f"specification identifier {spec!r} is not a valid identifier of the current "
+                    f"XRechnung version (outdated, e.g. 1.x or 2.x, or malformed); the current "
+                    f"version is XRechnung {XRECHNUNG_VERSION}: {XRECHNUNG_ID}",
                 ),
             ),
             description="outdated XRechnung identifier: rejected",

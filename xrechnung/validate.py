@@ -95,6 +95,7 @@ def validate(
         report.pdf = extraction.info
         report.findings.extend(extraction.findings)
         if extraction.xml is None:
+            report.input_error = extraction.fatal
             return report
         content = extraction.xml
 
@@ -104,7 +105,7 @@ def validate(
         report.findings.append(
             Finding(id=exc.code, severity="fatal", message=exc.message, source="engine")
         )
-        report.input_error = not from_pdf and exc.code in ("XML-NOT-WELL-FORMED",)
+        report.input_error = True
         return report
 
     found = detect(tree.getroot())
@@ -122,6 +123,7 @@ def validate(
                 source="engine",
             )
         )
+        report.input_error = True
         return report
     if found.unusual_root:
         report.findings.append(
