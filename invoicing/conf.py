@@ -1,0 +1,22 @@
+"""Invoicing settings with their defaults (each can be set in Django settings or the env)."""
+
+from __future__ import annotations
+
+import os
+from decimal import Decimal
+
+from django.conf import settings
+
+
+def four_eyes_above() -> Decimal:
+    """``ZUSCHLAG_AP_FOUR_EYES_ABOVE``: payable amounts above this need two approvers."""
+    value = getattr(settings, "ZUSCHLAG_AP_FOUR_EYES_ABOVE", None)
+    if value is None:
+        value = os.environ.get("ZUSCHLAG_AP_FOUR_EYES_ABOVE", "10000.00")
+    return Decimal(str(value))
+
+
+def mailboxes() -> list[dict[str, str]]:
+    """``ZUSCHLAG_AP_MAILBOXES``: [{"buyer": <org public_id, Leitweg-ID or SIRET>, "url": …}];
+    url is ``maildir:///path`` or ``imap(s)://user:password@host:port/FOLDER``."""
+    return list(getattr(settings, "ZUSCHLAG_AP_MAILBOXES", []))

@@ -1,0 +1,1 @@
+"""State-changing operations of the invoicing app, one module per concern."""

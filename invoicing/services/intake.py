@@ -1,0 +1,159 @@
+"""Intake: web upload, REST API, mail-in and supplier portal all end here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import IO, Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+
+from invoicing.engine import extract
+from invoicing.models import Invoice, StoredDocument
+from invoicing.services.storage import Spooled, document_store
+from procurement.core.models import Organisation
+
+
+@dataclass(frozen=True)
+class Received:
+    invoice: Invoice
+    created: bool  # False: the same bytes were already in this inbox (idempotent repeat)
+
+
+def invoice_receive(
+    *,
+    buyer: Organisation,
+    source: bytes | IO[bytes],
+    channel: str,
+    actor: Any = None,
+    filename: str = "",
+    supplier: Organisation | None = None,
+    resubmission_of: Invoice | None = None,
+    max_bytes: int | None = None,
+) -> Received:
+    """Store the bytes unchanged (SHA-256), read their fields, flag duplicates, queue validation.
+
+    The same bytes sent twice to one inbox return the first invoice (``created=False``).
+    Raises ``InvoiceTooLargeError`` (413) and ``UnsupportedFormatError`` (400, neither XML nor
+    PDF, or empty); nothing is stored then.
+    """
+    limit = max_bytes or settings.ZUSCHLAG_MAX_INVOICE_BYTES
+    spooled = Spooled(source, limit=limit)
+    try:
+        existing = _existing(buyer=buyer, sha256=spooled.sha256)
+        if existing is not None:
+            return Received(existing, False)
+        data = spooled.read()
+        extracted = extract(data)
+        try:
+            with transaction.atomic():
+                document = document_store(
+                    spooled=spooled, purpose=StoredDocument.Purpose.INVOICE, actor=actor,
+                    original_name=filename,
+                )
+                invoice = _create(
+                    buyer=buyer, document=document, channel=channel, actor=actor,
+                    supplier=supplier, resubmission_of=resubmission_of, extracted=extracted,
+                )
+        except IntegrityError:
+            # A concurrent request stored the same bytes first: answer with its invoice.
+            existing = _existing(buyer=buyer, sha256=spooled.sha256)
+            if existing is None:
+                raise
+            return Received(existing, False)
+    finally:
+        spooled.close()
+    if invoice.duplicate_of_id is None:
+        from invoicing.tasks import invoice_validate_task
+
+        transaction.on_commit(lambda: invoice_validate_task.delay(invoice.pk))
+    return Received(invoice, True)
+
+
+def _existing(*, buyer: Organisation, sha256: str) -> Invoice | None:
+    return (
+        Invoice.objects.filter(buyer=buyer, sha256=sha256).first()
+    )
+
+
+def _create(
+    *, buyer, document, channel, actor, supplier, resubmission_of, extracted
+) -> Invoice:
+    values = dict(extracted.values)
+    invoice = Invoice(
+        buyer=buyer,
+        document=document,
+        sha256=document.sha256,
+        channel=channel,
+        received_by=actor if getattr(actor, "pk", None) else None,
+        supplier=supplier,
+        resubmission_of=resubmission_of,
+        syntax=extracted.syntax,
+        specification_id=extracted.specification_id[:200],
+        extraction_error=extracted.error,
+    )
+    for name, value in values.items():
+        if isinstance(value, str):
+            max_length = Invoice._meta.get_field(name).max_length
+            value = value[:max_length] if max_length else value
+        setattr(invoice, name, value)
+    if invoice.supplier_id is None:
+        invoice.supplier = supplier_recognise(invoice=invoice)
+    invoice.duplicate_of = duplicate_find(invoice=invoice)
+    if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.preceding_number:
+        invoice.corrects = _corrected(invoice)
+    invoice.save()
+    return invoice
+
+
+def seller_filter(invoice: Invoice) -> Q | None:
+    """Who the seller is: VAT id, else legal registration (SIRET/SIREN/register number)."""
+    parts = Q()
+    if invoice.seller_vat_id:
+        parts |= Q(seller_vat_id=invoice.seller_vat_id)
+    if invoice.seller_legal_id:
+        parts |= Q(seller_legal_id=invoice.seller_legal_id)
+    return parts if parts else None
+
+
+def duplicate_find(*, invoice: Invoice) -> Invoice | None:
+    """An earlier, not rejected invoice of the same seller with the same number and issue date."""
+    seller = seller_filter(invoice)
+    if seller is None or not invoice.number or invoice.issue_date is None:
+        return None
+    candidates = Invoice.objects.filter(
+        seller, buyer=invoice.buyer, number=invoice.number, issue_date=invoice.issue_date,
+        kind=invoice.kind,
+    ).exclude(state=Invoice.State.REJECTED)
+    if invoice.pk:
+        candidates = candidates.exclude(pk=invoice.pk)
+    return candidates.order_by("pk").first()
+
+
+def supplier_recognise(*, invoice: Invoice) -> Organisation | None:
+    """The supplier organisation whose VAT id or SIRET the invoice carries, if we know it."""
+    query = Q()
+    if invoice.seller_vat_id:
+        query |= Q(vat_id__iexact=invoice.seller_vat_id)
+    if invoice.seller_legal_id and invoice.seller_legal_scheme in {"0009", ""}:
+        query |= Q(siret=invoice.seller_legal_id)
+    if invoice.seller_legal_id and invoice.seller_legal_scheme == "0002":
+        query |= Q(siren=invoice.seller_legal_id)
+    if not query:
+        return None
+    return Organisation.objects.filter(query, kind=Organisation.Kind.OPERATOR).order_by("pk").first()
+
+
+def _corrected(invoice: Invoice) -> Invoice | None:
+    seller = seller_filter(invoice)
+    if seller is None:
+        return None
+    return (
+        Invoice.objects.filter(
+            seller, buyer=invoice.buyer, number=invoice.preceding_number,
+            kind=Invoice.Kind.INVOICE,
+        )
+        .order_by("pk")
+        .first()
+    )

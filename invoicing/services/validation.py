@@ -1,0 +1,68 @@
+"""Validation of a received invoice with the xrechnung engine; exactly one result per invoice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+from django_fsm import has_transition_perm
+
+from invoicing import engine
+from invoicing.errors import InvoiceForbiddenError, InvoiceStateError
+from invoicing.models import Invoice, ValidationReport
+from invoicing.services.storage import document_read
+
+
+def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
+    """Validate the archived bytes and store the report with the invoice; idempotent.
+
+    Two steps, each under the row lock: ``received → validating`` is committed first, so a worker
+    lost in the middle leaves a visible ``validating`` invoice that the redelivered task finishes;
+    the second step returns early when a report exists (a task run twice stores one report).
+    Duplicates are never validated. Raises ``InvoiceForbiddenError`` when ``actor`` may not.
+    """
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if actor is not None and not has_transition_perm(invoice.begin_validation, actor):
+            if invoice.state != Invoice.State.RECEIVED:
+                raise InvoiceStateError(
+                    f"Invoice {invoice} is {invoice.get_state_display()}; only received invoices "
+                    "are validated."
+                )
+            raise InvoiceForbiddenError("Only an AP clerk of the buyer can start validation.")
+        if invoice.duplicate_of_id is not None or invoice.state != Invoice.State.RECEIVED:
+            pass
+        else:
+            invoice.begin_validation(by=actor)
+            invoice.save(update_fields=["state"])
+    if invoice.duplicate_of_id is not None:
+        return invoice
+    with transaction.atomic():
+        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        if invoice.state != Invoice.State.VALIDATING:
+            return invoice
+        if ValidationReport.objects.filter(invoice=invoice).exists():
+            return invoice
+        data = document_read(invoice.document)
+        result = engine.validate(data)
+        ValidationReport.objects.create(
+            invoice=invoice,
+            document_sha256=invoice.document.sha256,
+            verdict=result.verdict,
+            scenario=result.scenario[:200],
+            error_count=result.errors,
+            warning_count=result.warnings,
+            report_json=result.as_json,
+            report_xml=result.as_xml,
+            report_html=result.as_html,
+        )
+        if result.accepted and not invoice.extraction_error:
+            invoice.accept(by=None, report_sha256=invoice.document.sha256)
+        else:
+            invoice.refuse(by=None, report_sha256=invoice.document.sha256, errors=result.errors)
+        invoice.save(update_fields=["state"])
+    if invoice.state == Invoice.State.VALID:
+        from invoicing.services.matching import invoice_match_auto
+
+        invoice = invoice_match_auto(invoice_id=invoice.pk)
+    return invoice

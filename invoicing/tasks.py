@@ -1,0 +1,36 @@
+"""Celery tasks: one-line wrappers around idempotent services."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+
+# acks_late + reject_on_worker_lost: a worker killed mid-validation leaves the message unacked,
+# the broker redelivers it, and the idempotent service finishes the job exactly once.
+@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,),
+             retry_backoff=True, max_retries=5)
+def invoice_validate_task(invoice_id: int) -> str:
+    from invoicing.services.validation import invoice_validate
+
+    return invoice_validate(invoice_id=invoice_id).state
+
+
+@shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def rejection_notice_send_task(notice_id: int) -> None:
+    from invoicing.services.rejection import rejection_notice_send
+
+    rejection_notice_send(notice_id=notice_id)
+
+
+@shared_task(acks_late=True)
+def invoice_mail_fetch_task() -> int:
+    from invoicing.services.mail import mailboxes_fetch
+
+    return mailboxes_fetch()
+
+
+@shared_task(acks_late=True)
+def bulk_job_run_task(job_id: int) -> None:
+    from invoicing.services.bulk import bulk_job_run
+
+    bulk_job_run(job_id=job_id)
