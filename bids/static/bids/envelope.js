@@ -149,6 +149,10 @@ const webcryptoKem = {
     const key = await subtle.importKey("raw-seed", seed, ML_KEM, false, ["decapsulateBits"]);
     return new Uint8Array(await subtle.decapsulateBits(ML_KEM, key, ciphertext));
   },
+  async publicFromSeed(seed) {
+    const key = await subtle.importKey("raw-seed", seed, ML_KEM, true, ["decapsulateBits"]);
+    return b64uDecode((await subtle.exportKey("jwk", key)).pub, 1184);
+  },
   async generate() {
     const pair = await subtle.generateKey(ML_KEM, true, ["encapsulateBits", "decapsulateBits"]);
     return {
@@ -168,6 +172,9 @@ async function nobleKem() {
     },
     async decapsulate(seed, ciphertext) {
       return ml_kem768.decapsulate(ciphertext, ml_kem768.keygen(seed).secretKey);
+    },
+    async publicFromSeed(seed) {
+      return ml_kem768.keygen(seed).publicKey;
     },
     async generate() {
       const seed = crypto.getRandomValues(new Uint8Array(64));
@@ -277,13 +284,16 @@ function publicKeyJson(x25519, mlkem768, keyId) {
   };
 }
 
-/** Build an in-memory private key from raw X25519 (32) + ML-KEM seed (64) and its public key. */
-async function privateKeyFrom(x25519Raw, mlkemSeed, publicKey) {
-  return {
-    x25519: await x25519Private(x25519Raw),
-    mlkemSeed,
-    publicKey,
-  };
+/**
+ * Build an in-memory private key from raw X25519 (32 bytes) and ML-KEM-768 seed (64 bytes);
+ * the public half is recomputed. Resolves to {x25519: CryptoKey, mlkemSeed, publicKey}.
+ */
+export async function importPrivateKeyRaw(x25519Raw, mlkemSeed) {
+  const x25519 = await x25519Private(x25519Raw);
+  const xPublic = await x25519PublicOf(x25519);
+  const mPublic = await (await mlKemBackend()).publicFromSeed(mlkemSeed);
+  const publicKey = await parsePublicKey(publicKeyJson(xPublic, mPublic, await keyIdFor(xPublic, mPublic)));
+  return { x25519, mlkemSeed, publicKey };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -605,9 +615,9 @@ async function memberRaw(keyFile, passphrase) {
 export async function memberKeyUnlock(keyFile, passphrase) {
   const obj = typeof keyFile === "string" ? JSON.parse(keyFile) : keyFile;
   const { x, seed, publicKey } = await memberRaw(obj, passphrase);
-  const key = await privateKeyFrom(x, seed, publicKey);
+  const key = await importPrivateKeyRaw(x, seed);
   x.fill(0);
-  if (!equalBytes(await x25519PublicOf(key.x25519), publicKey.x25519)) {
+  if (!equalBytes(key.publicKey.keyId, publicKey.keyId)) {
     throw new EnvelopeError("key_format", "member key file: private key does not match its public key");
   }
   return key;
