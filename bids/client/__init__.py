@@ -1,0 +1,1 @@
+"""Bidder and committee-member command line client: ``python -m bids.client --help``."""
