@@ -61,7 +61,8 @@ LOGOUT_REDIRECT_URL = "home"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # procurement/ itself is not an app (procurement.core is): its templates need naming here.
+        "DIRS": [BASE_DIR / "procurement" / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -101,6 +102,7 @@ USE_TZ = True
 LOCALE_PATHS = [BASE_DIR / "procurement" / "locale"]
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "procurement" / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_ROOT = env_path("ZUSCHLAG_MEDIA_ROOT", VAR_DIR / "media")
 # Nothing under MEDIA_ROOT is served by URL: every file goes out through a permission-checked view.
