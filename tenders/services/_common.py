@@ -1,0 +1,92 @@
+"""Helpers every tender service shares: locking, role and state checks, code validation."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed, has_transition_perm
+
+from procurement.core.roles import Role, has_role
+from tenders.errors import ErrorCode, TenderForbiddenError, TenderStateError, TenderValidationError
+from tenders.models import Tender, TenderState
+
+ROLE_LABELS = {role.value: str(role.label) for role in Role}
+
+
+def state_label(state: str) -> str:
+    try:
+        return str(TenderState(state).label)
+    except ValueError:
+        return state
+
+
+def lock_tender(tender_id: int) -> Tender:
+    """The tender row, locked for the rest of the transaction."""
+    return Tender.objects.select_for_update().select_related("authority").get(pk=tender_id)
+
+
+def require_role(*, actor: Any, tender: Tender, roles: tuple[str, ...], action: str) -> None:
+    if not has_role(actor, tender.authority, roles):
+        needed = " / ".join(ROLE_LABELS.get(role, role) for role in roles)
+        raise TenderForbiddenError(
+            _("%(action)s needs the role “%(roles)s” in %(authority)s.")
+            % {"action": action, "roles": needed, "authority": tender.authority.name}
+        )
+
+
+def require_editable(tender: Tender) -> None:
+    if tender.state != TenderState.DRAFT:
+        raise TenderStateError(
+            _(
+                "Tender %(ref)s is “%(state)s”: only drafts can be edited. An approver can "
+                "return a tender pending approval to draft."
+            )
+            % {"ref": tender.reference, "state": state_label(tender.state)},
+            code=ErrorCode.NOT_EDITABLE,
+        )
+
+
+def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) -> None:
+    """State first (409 with the current state), then the transition's permission (403), then
+    its guards (409). Services check the detailed legal rules before calling this."""
+    available = {t.name for t in tender.get_all_state_transitions()}
+    if name not in available:
+        raise TenderStateError(
+            _("%(action)s is not possible: tender %(ref)s is “%(state)s”.")
+            % {"action": action, "ref": tender.reference, "state": state_label(tender.state)}
+        )
+    method = getattr(tender, name)
+    if actor is not None and not has_transition_perm(method, actor):
+        roles = getattr(
+            next(t for t in tender.get_all_state_transitions() if t.name == name).permission,
+            "roles",
+            (),
+        )
+        needed = " / ".join(ROLE_LABELS.get(role, role) for role in roles)
+        raise TenderForbiddenError(
+            _("%(action)s needs the role “%(roles)s” in %(authority)s.")
+            % {"action": action, "roles": needed, "authority": tender.authority.name}
+        )
+    if not can_proceed(method):
+        raise TenderStateError(
+            _("%(action)s is not possible yet for tender %(ref)s (state “%(state)s”).")
+            % {"action": action, "ref": tender.reference, "state": state_label(tender.state)}
+        )
+
+
+def check_cpv(code: str, *, field: str) -> str:
+    """The normalised CPV code, or ``TenderValidationError`` naming the field."""
+    from tenders.codes import CodeError, validate_cpv
+
+    try:
+        return validate_cpv(code)
+    except CodeError as error:
+        raise TenderValidationError([(field, error.message)], code=ErrorCode.CPV) from error
+
+
+def check_nuts(code: str, *, field: str) -> str:
+    from tenders.codes import CodeError, validate_nuts
+
+    try:
+        return validate_nuts(code)
+    except CodeError as error:
+        raise TenderValidationError([(field, error.message)], code=ErrorCode.NUTS) from error
