@@ -27,3 +27,12 @@ def audit_last_actor(*, obj: models.Model, to_state: str) -> Any:
     """
     event = audit_trail_for(obj=obj).filter(to_state=to_state).exclude(transition="").last()
     return event.actor if event is not None else None
+
+
+def audit_chain_head() -> tuple[int, str]:
+    """(sequence, hash) of the chain's newest event: print it in a record (e.g. the opening
+    Niederschrift) and anyone can later check that the trail up to it is unchanged."""
+    from workflows.models import GENESIS_HASH, AuditChainHead
+
+    head = AuditChainHead.objects.filter(pk=1).first()
+    return (head.sequence, head.hash) if head is not None else (0, GENESIS_HASH)

@@ -212,3 +212,24 @@ def test_trail_template_include(ticket, officer, approver):
 
     empty = Template('{% include "workflows/_trail.html" with trail=None %}').render(Context({}))
     assert "audit-trail" in empty
+
+
+def test_chain_head_selector_follows_the_newest_event(ticket, officer):
+    from workflows.selectors import audit_chain_head
+
+    assert audit_chain_head() == (0, GENESIS_HASH)
+    ticket.submit(by=officer)
+    event = AuditEvent.objects.get()
+    assert audit_chain_head() == (1, event.hash)
+
+
+def test_admin_is_read_only(admin_client, ticket, officer):
+    ticket.submit(by=officer)
+    event = AuditEvent.objects.get()
+    listing = admin_client.get("/admin/workflows/auditevent/")
+    assert listing.status_code == 200
+    assert b"workflows_testapp.ticket.submitted" in listing.content
+    assert admin_client.get("/admin/workflows/auditevent/add/").status_code == 403
+    delete = admin_client.post(f"/admin/workflows/auditevent/{event.pk}/delete/", {"post": "yes"})
+    assert delete.status_code == 403
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
