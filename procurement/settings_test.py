@@ -6,8 +6,8 @@ from pathlib import Path
 
 os.environ.setdefault("ZUSCHLAG_VAR_DIR", tempfile.mkdtemp(prefix="zuschlag-test-"))
 
-from procurement.settings import *  # noqa: E402,F403
-from procurement.settings import STORAGES  # noqa: E402
+from procurement.settings import *  # noqa: F403
+from procurement.settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
