@@ -182,33 +182,15 @@ def generate(invoice: Any, *, fmt: str) -> tuple[bytes, str]:
     if fmt == "xrechnung-cii":
         return _engine("xrechnung.generate", "to_cii")(invoice), XML
     if fmt == "facturx":
-        for module, name in (
-            ("xrechnung.generate", "to_facturx"),
-            ("xrechnung.generate.facturx", "to_facturx"),
-        ):
-            try:
-                writer = _engine(module, name)
-            except EngineUnavailableError:
-                continue
-            return writer(invoice), PDF
-        raise EngineUnavailableError(
-            "xrechnung.generate.to_facturx (Factur-X PDF/A-3 writer) is not available"
-        )
+        return _engine("xrechnung.generate.facturx", "to_facturx_pdf")(invoice), PDF
     raise UnsupportedFormatError(f"Unknown invoice format {fmt!r}", field="format")
 
 
-def render_html(model: Any, *, language: str) -> str | None:
-    """A readable HTML rendering of the invoice model, or ``None`` while the renderer is missing."""
-    for module, name in (("xrechnung.render", "render_html"), ("xrechnung.render.html", "render_html")):
-        try:
-            renderer = _engine(module, name)
-        except EngineUnavailableError:
-            continue
-        try:
-            return str(renderer(model, language=language))
-        except TypeError:
-            return str(renderer(model))
-    return None
+def render_html(data: bytes, *, language: str) -> str:
+    """A readable HTML page of the invoice in ``data`` (the engine's renderer, stated totals)."""
+    parse_invoice = _engine("xrechnung.parse", "parse_invoice")
+    renderer = _engine("xrechnung.render", "render_html")
+    return str(renderer(parse_invoice(data), lang=language))
 
 
 def money(value: Any) -> Decimal | None:

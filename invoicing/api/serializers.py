@@ -1,0 +1,28 @@
+from rest_framework import serializers
+
+from invoicing.models import Invoice
+
+
+class InvoiceOut(serializers.ModelSerializer):
+    id = serializers.UUIDField(source="public_id")
+    buyer = serializers.CharField(source="buyer.name")
+    duplicate_of = serializers.SerializerMethodField()
+    document_sha256 = serializers.CharField(source="sha256")
+    verdict = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Invoice
+        fields = [
+            "id", "state", "kind", "channel", "received_at", "buyer", "number", "issue_date",
+            "due_date", "currency", "seller_name", "seller_vat_id", "seller_legal_id",
+            "buyer_reference", "order_reference", "contract_reference", "net_amount",
+            "tax_amount", "gross_amount", "payable_amount", "document_sha256", "duplicate_of",
+            "extraction_error", "match_result", "verdict",
+        ]
+
+    def get_duplicate_of(self, obj: Invoice) -> str | None:
+        return str(obj.duplicate_of.public_id) if obj.duplicate_of_id else None
+
+    def get_verdict(self, obj: Invoice) -> str | None:
+        report = getattr(obj, "validation_report", None) if obj.pk else None
+        return report.verdict if report is not None else None

@@ -1,0 +1,1 @@
+"""HTML views: the AP inbox and invoice page, payment runs, and the supplier side."""

@@ -1,0 +1,268 @@
+"""Accounts payable: inbox, upload, invoice page, bulk actions, payment runs."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from invoicing import engine, selectors
+from invoicing.errors import InvoiceForbiddenError
+from invoicing.findings import normalise
+from invoicing.forms import BulkForm, InboxFilterForm, OverrideForm, ReasonForm
+from invoicing.models import BulkJob, Invoice, PaymentRun
+from invoicing.services import matching, workflow
+from invoicing.services.bulk import bulk_job_create
+from invoicing.services.intake import invoice_receive
+from invoicing.services.payment import payment_run_create
+from invoicing.services.storage import document_read
+from invoicing.views.access import invoice_for, is_ap_staff
+from procurement.core.errors import DomainError
+from procurement.core.models import Organisation
+from procurement.core.roles import Role, has_role
+
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+def _ap_orgs(request: HttpRequest) -> list[int]:
+    orgs = selectors.ap_organisations(user=request.user)
+    if not orgs:
+        raise InvoiceForbiddenError(_("The AP inbox is for accounts-payable clerks and approvers."))
+    return orgs
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    orgs = _ap_orgs(request)
+    form = InboxFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    qs = selectors.invoice_inbox(user=request.user, **{k: v for k, v in filters.items() if v
+                                                       not in (None, "")})
+    try:
+        size = int(request.GET.get("size", 50))
+    except ValueError:
+        size = 50
+    size = size if size in PAGE_SIZES else 50
+    page = Paginator(qs, size).get_page(request.GET.get("page"))
+    counts = dict(
+        Invoice.objects.filter(buyer_id__in=orgs).values_list("state").annotate(n=Count("pk"))
+    )
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "invoicing/inbox.html", {
+        "form": form, "page": page, "bulk_form": BulkForm(),
+        "state_counts": [(v, label, counts.get(v, 0)) for v, label in Invoice.State.choices], "query": query.urlencode(), "page_sizes": PAGE_SIZES,
+        "size": size, "organisations": Organisation.objects.filter(pk__in=orgs),
+    })
+
+
+@login_required
+@require_POST
+def upload(request: HttpRequest) -> HttpResponse:
+    """Several files at once (drag and drop); each answered separately as JSON or a message."""
+    orgs = selectors.organisations_with_role(request.user, [Role.AP_CLERK])
+    buyer_id = request.POST.get("buyer")
+    if buyer_id:
+        orgs = [o for o in orgs if str(o) == buyer_id]
+    if not orgs:
+        raise InvoiceForbiddenError(_("Only AP clerks of the buyer can upload invoices."))
+    buyer = Organisation.objects.get(pk=orgs[0])
+    results = []
+    for upload_file in request.FILES.getlist("files"):
+        try:
+            received = invoice_receive(buyer=buyer, source=upload_file, channel="upload",
+                                       actor=request.user, filename=upload_file.name)
+        except DomainError as exc:
+            results.append({"file": upload_file.name, "ok": False, "error": exc.message})
+            continue
+        invoice = received.invoice
+        results.append({
+            "file": upload_file.name, "ok": True, "created": received.created,
+            "duplicate": invoice.is_duplicate, "id": str(invoice.public_id),
+            "number": invoice.number, "state": invoice.state,
+            "url": f"/ap/invoices/{invoice.public_id}/",
+        })
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"results": results})
+    for result in results:
+        if result["ok"]:
+            messages.success(request, _("%(file)s received.") % result)
+        else:
+            messages.error(request, f"{result['file']}: {result['error']}")
+    return redirect("ap-inbox")
+
+
+def _field_rows(invoice: Invoice) -> list[tuple[str, str, object]]:
+    return [
+        ("BT-1", _("Invoice number"), invoice.number),
+        ("BT-2", _("Issue date"), invoice.issue_date),
+        ("BT-9", _("Due date"), invoice.due_date),
+        ("BT-5", _("Currency"), invoice.currency),
+        ("BT-27", _("Seller"), invoice.seller_name),
+        ("BT-31", _("Seller VAT id"), invoice.seller_vat_id),
+        ("BT-30", _("Seller registration (SIRET …)"), invoice.seller_legal_id),
+        ("BT-44", _("Buyer"), invoice.buyer_name),
+        ("BT-10", _("Buyer reference (Leitweg-ID / service code)"), invoice.buyer_reference),
+        ("BT-12", _("Contract reference"), invoice.contract_reference),
+        ("BT-13", _("Order reference / engagement"), invoice.order_reference),
+        ("BT-25", _("Preceding invoice"), invoice.preceding_number),
+        ("BT-109", _("Total without VAT"), invoice.net_amount),
+        ("BT-110", _("VAT"), invoice.tax_amount),
+        ("BT-112", _("Total with VAT"), invoice.gross_amount),
+        ("BT-115", _("Amount due"), invoice.payable_amount),
+        ("BT-84", _("Payee IBAN"), invoice.seller_iban),
+    ]
+
+
+@login_required
+def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
+    invoice = invoice_for(user=request.user, public_id=public_id)
+    staff = is_ap_staff(request.user, invoice.buyer_id)
+    if not staff:
+        return redirect("supplier-invoice", public_id=public_id)
+    report = getattr(invoice, "validation_report", None)
+    findings = [normalise(f) for f in (report.findings if report else [])]
+    known = {row[0] for row in _field_rows(invoice)}
+    for finding in findings:
+        finding["anchors"] = [t for t in finding["terms"] if t in known]
+    try:
+        rendering = engine.render_html(document_read(invoice.document),
+                                       language=request.LANGUAGE_CODE or "de")
+    except Exception as exc:  # noqa: BLE001 - an unreadable invoice still gets its page
+        rendering = ""
+        render_error = str(exc)
+    else:
+        render_error = ""
+    contracts = []
+    if staff and invoice.state in (Invoice.State.VALID, Invoice.State.DISPUTED):
+        try:
+            contracts = list(selectors.contracts_for_buyer(buyer_id=invoice.buyer_id)[:200])
+        except selectors.ContractModelMissingError as exc:
+            render_error = render_error or exc.message
+    return render(request, "invoicing/invoice.html", {
+        "invoice": invoice, "report": report, "findings": findings,
+        "fields": _field_rows(invoice), "rendering": rendering, "render_error": render_error,
+        "is_clerk": has_role(request.user, invoice.buyer_id, [Role.AP_CLERK]),
+        "is_approver": has_role(request.user, invoice.buyer_id, [Role.AP_APPROVER]),
+        "reason_form": ReasonForm(), "override_form": OverrideForm(), "contracts": contracts,
+        "open_mismatches": [r for r in invoice.match_result
+                            if not r.get("ok") and "overridden" not in r],
+        "credit_notes": list(invoice.credit_notes.all()),
+        "resubmissions": list(invoice.resubmissions.all()),
+    })
+
+
+@login_required
+@require_POST
+def invoice_action(request: HttpRequest, public_id: str, action: str) -> HttpResponse:
+    invoice = invoice_for(user=request.user, public_id=public_id, staff_only=True)
+    reason = request.POST.get("reason", "")
+    actor = request.user
+    if action == "approve":
+        invoice = workflow.invoice_approve(invoice_id=invoice.pk, actor=actor)
+    elif action == "reject":
+        workflow.invoice_reject(invoice_id=invoice.pk, actor=actor, reason=reason)
+    elif action == "dispute":
+        workflow.invoice_dispute(invoice_id=invoice.pk, actor=actor, reason=reason)
+    elif action == "match":
+        matching.invoice_match(invoice_id=invoice.pk, actor=actor)
+    elif action == "assign":
+        matching.invoice_assign_contract(invoice_id=invoice.pk, actor=actor,
+                                         contract_id=int(request.POST["contract"]))
+    elif action == "override":
+        matching.invoice_override_mismatch(invoice_id=invoice.pk, actor=actor, reason=reason,
+                                           field=request.POST.get("field", ""))
+    elif action == "release":
+        payment_run_create(buyer=invoice.buyer, invoice_ids=[invoice.pk], actor=actor)
+    elif action == "mark-paid":
+        workflow.invoice_mark_paid(invoice_id=invoice.pk, actor=actor)
+    else:
+        raise Http404("Unknown action")
+    messages.success(request, _("Done."))
+    return redirect("ap-invoice", public_id=public_id)
+
+
+@login_required
+def invoice_document(request: HttpRequest, public_id: str) -> HttpResponse:
+    """The original bytes, exactly as received (checked against their SHA-256)."""
+    invoice = invoice_for(user=request.user, public_id=public_id)
+    data = document_read(invoice.document)
+    ext = "pdf" if invoice.document.content_type == engine.PDF else "xml"
+    response = HttpResponse(data, content_type=invoice.document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{invoice.number or "invoice"}.{ext}"'
+    response["X-Content-SHA256"] = invoice.document.sha256
+    return response
+
+
+@login_required
+def invoice_report(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
+    invoice = invoice_for(user=request.user, public_id=public_id)
+    report = getattr(invoice, "validation_report", None)
+    if report is None:
+        raise Http404("No report yet")
+    if fmt == "xml":
+        return HttpResponse(report.report_xml, content_type="application/xml")
+    if fmt == "json":
+        return JsonResponse(report.report_json)
+    response = HttpResponse(report.report_html, content_type="text/html")
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+    return response
+
+
+@login_required
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    orgs = _ap_orgs(request)
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"error": form.errors}, status=400)
+    ids = [int(x) for x in form.cleaned_data["invoices"].split(",") if x.strip().isdigit()]
+    ids += [int(x) for x in request.POST.getlist("invoice") if x.isdigit()]
+    buyer_ids = set(Invoice.objects.filter(pk__in=ids, buyer_id__in=orgs)
+                    .values_list("buyer_id", flat=True))
+    if len(buyer_ids) != 1:
+        return JsonResponse({"error": _("Choose invoices of one inbox.")}, status=400)
+    buyer = Organisation.objects.get(pk=buyer_ids.pop())
+    action = form.cleaned_data["action"]
+    if action == "release":
+        run = payment_run_create(buyer=buyer, invoice_ids=ids, actor=request.user)
+        return JsonResponse({"payment_run": str(run.public_id), "done": len(ids), "total":
+                             len(ids), "failed": 0, "percent": 100, "finished": True,
+                             "url": f"/ap/payment-runs/{run.public_id}/"})
+    job = bulk_job_create(buyer=buyer, action=action, invoice_ids=ids, actor=request.user)
+    return JsonResponse({"job": str(job.public_id), "progress": f"/ap/jobs/{job.public_id}/"},
+                        status=202)
+
+
+@login_required
+def bulk_progress(request: HttpRequest, public_id: str) -> JsonResponse:
+    job = BulkJob.objects.filter(public_id=public_id,
+                                 buyer_id__in=_ap_orgs(request)).first()
+    if job is None:
+        raise Http404("No such job")
+    return JsonResponse({"total": job.total, "done": job.done, "failed": job.failed,
+                         "percent": job.percent, "finished": job.finished_at is not None,
+                         "errors": job.errors})
+
+
+@login_required
+def payment_runs(request: HttpRequest) -> HttpResponse:
+    runs = PaymentRun.objects.filter(buyer_id__in=_ap_orgs(request)).select_related(
+        "created_by")[:200]
+    return render(request, "invoicing/payment_runs.html", {"runs": runs})
+
+
+@login_required
+def payment_run_file(request: HttpRequest, public_id: str, kind: str) -> HttpResponse:
+    run = PaymentRun.objects.filter(public_id=public_id, buyer_id__in=_ap_orgs(request)).first()
+    if run is None or kind not in ("pain001", "csv"):
+        raise Http404("No such file")
+    document = run.pain001 if kind == "pain001" else run.bookkeeping_csv
+    response = HttpResponse(document_read(document), content_type=document.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{document.original_name}"'
+    return response

@@ -1,0 +1,137 @@
+"""REST intake (idempotent by content hash), the inbox page and who may see what."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from invoicing.models import Invoice
+from invoicing.services.intake import invoice_receive
+from procurement.core.roles import Role
+from tests.factories import person
+from tests.invoicing.factories import german_supplier, invoice_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def test_api_post_raw_xml_is_idempotent_201_then_200(client, de_buyer, de_supplier, staff):
+    client.force_login(staff["clerk"])
+    data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="API-1")
+    # the declared type is a lie: the bytes are sniffed
+    first = client.post("/api/invoices/", data=data, content_type="image/png")
+    assert first.status_code == 201, first.content
+    again = client.post("/api/invoices/", data=data, content_type="application/xml")
+    assert again.status_code == 200
+    assert first.json()["id"] == again.json()["id"]
+    assert first.json()["number"] == "API-1"
+    assert Invoice.objects.count() == 1
+
+
+def test_api_refuses_garbage_and_oversize(client, de_buyer, staff, settings):
+    client.force_login(staff["clerk"])
+    response = client.post("/api/invoices/", data=b"\x00\x01binary", content_type="text/xml")
+    assert response.status_code == 400
+    assert "neither XML nor PDF" in response.json()["detail"]
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 100
+    big = b"<Invoice>" + b"x" * 500 + b"</Invoice>"
+    assert client.post("/api/invoices/", data=big, content_type="application/xml"
+                       ).status_code == 413
+    assert not Invoice.objects.exists()
+
+
+def test_api_refuses_people_without_a_role(client, de_buyer, de_supplier):
+    outsider = person(de_supplier, Role.BIDDER_USER)  # supplier without a contract
+    client.force_login(outsider)
+    data = invoice_xml(seller=de_supplier, buyer=de_buyer)
+    response = client.post(f"/api/invoices/?buyer={de_buyer.public_id}", data=data,
+                           content_type="application/xml")
+    assert response.status_code in (403, 503)
+    assert not Invoice.objects.exists()
+    client.logout()
+    assert client.post("/api/invoices/", data=data, content_type="application/xml"
+                       ).status_code in (401, 403)
+
+
+def test_supplier_users_only_see_their_own_invoices(client, de_buyer, de_supplier, staff):
+    other = german_supplier(name="Andere GmbH", vat_id="DE811128135")
+    mine = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer,
+                           number="M-1"), channel="api").invoice
+    theirs = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=other, buyer=de_buyer,
+                             number="T-1"), channel="api").invoice
+    user = person(de_supplier, Role.BIDDER_USER)
+    client.force_login(user)
+    listed = {row["number"] for row in client.get("/api/invoices/").json()["results"]}
+    assert listed == {"M-1"}
+    assert client.get(f"/api/invoices/{theirs.public_id}/").status_code == 404
+    assert client.get(f"/api/invoices/{mine.public_id}/").status_code == 200
+    assert client.get(reverse("ap-invoice-original", args=[theirs.public_id])).status_code == 404
+    # and supplier users cannot act as AP staff
+    response = client.post(f"/api/invoices/{mine.public_id}/approve/")
+    assert response.status_code == 403
+    assert client.get(reverse("ap-inbox")).status_code == 403
+
+
+def test_ap_staff_of_another_buyer_see_nothing(client, de_buyer, de_supplier, fr_buyer, fr_staff):
+    invoice = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier,
+                              buyer=de_buyer), channel="api").invoice
+    client.force_login(fr_staff["clerk"])
+    assert client.get(reverse("ap-invoice", args=[invoice.public_id])).status_code == 404
+    assert client.get("/api/invoices/").json()["results"] == []
+    page = client.get(reverse("ap-inbox"))
+    assert page.status_code == 200
+    assert invoice.number not in page.content.decode()
+
+
+def _bulk_invoices(buyer, supplier, n):
+    doc = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer),
+                          channel="api").invoice.document
+    Invoice.objects.bulk_create([
+        Invoice(buyer=buyer, document=doc, sha256=f"{i:064x}", channel="api", number=f"B-{i}",
+                seller_name=supplier.name, supplier=supplier, payable_amount=Decimal(i),
+                currency="EUR")
+        for i in range(1, n + 1)
+    ])
+
+
+def test_inbox_query_count_does_not_grow_with_page_size(client, de_buyer, de_supplier, staff):
+    _bulk_invoices(de_buyer, de_supplier, 120)
+    client.force_login(staff["clerk"])
+    counts = []
+    for size in (25, 100):
+        with CaptureQueriesContext(connection) as ctx:
+            response = client.get(reverse("ap-inbox"), {"size": size})
+        assert response.status_code == 200
+        assert response.content.decode().count('name="invoice"') == size
+        counts.append(len(ctx.captured_queries))
+    assert counts[0] == counts[1]
+
+
+def test_inbox_filters(client, de_buyer, de_supplier, staff):
+    _bulk_invoices(de_buyer, de_supplier, 30)
+    client.force_login(staff["approver"])
+    page = client.get(reverse("ap-inbox"), {"amount_min": "10", "amount_max": "12"})
+    body = page.content.decode()
+    assert body.count('name="invoice"') == 3
+    page = client.get(reverse("ap-inbox"), {"supplier": "nobody-such"})
+    assert page.content.decode().count('name="invoice"') == 0
+    page = client.get(reverse("ap-inbox"), {"state": "paid"})
+    assert page.content.decode().count('name="invoice"') == 0
+
+
+def test_invoice_page_links_findings_to_fields(client, de_buyer, de_supplier, staff):
+    from invoicing.services.validation import invoice_validate
+    import re
+
+    data = re.sub(rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", b"",
+                  invoice_xml(seller=de_supplier, buyer=de_buyer))
+    invoice = invoice_receive(buyer=de_buyer, source=data, channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    client.force_login(staff["clerk"])
+    body = client.get(reverse("ap-invoice", args=[invoice.public_id])).content.decode()
+    assert 'data-rule="BR-DE-15"' in body
+    assert 'href="#field-BT-10"' in body
+    assert 'id="field-BT-10"' in body
+    assert "srcdoc=" in body  # the readable rendering beside the findings
+    assert "audit-trail" in body

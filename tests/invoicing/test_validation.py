@@ -1,0 +1,131 @@
+"""Validation with the real xrechnung engine; exactly one report per invoice; rejection notices."""
+
+import pytest
+from django.core import mail
+
+from invoicing.models import Invoice, RejectionNotice, ValidationReport
+from invoicing.services.intake import invoice_receive
+from invoicing.services.validation import invoice_validate
+from invoicing.services.workflow import invoice_reject
+from invoicing.tasks import invoice_validate_task
+from tests.invoicing.factories import invoice_xml
+
+pytestmark = pytest.mark.django_db
+
+
+def _broken(data: bytes) -> bytes:
+    # Without BT-10 an XRechnung breaks BR-DE-15; a wrong total breaks BR-CO-15.
+    import re
+
+    data = re.sub(rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", b"", data)
+    return data.replace(b"<cbc:TaxInclusiveAmount currencyID=\"EUR\">1190.00",
+                        b"<cbc:TaxInclusiveAmount currencyID=\"EUR\">1191.00")
+
+
+def test_valid_invoice_gets_one_report_in_three_formats(de_buyer, de_supplier):
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
+    invoice_validate_task.delay(invoice.pk)
+    invoice.refresh_from_db()
+    report = invoice.validation_report
+    assert report.verdict == "accept", report.report_json["findings"]
+    assert report.error_count == 0
+    assert invoice.state in (Invoice.State.VALID, Invoice.State.MATCHED)
+    assert report.document_sha256 == invoice.document.sha256
+    assert "http://www.xoev.de/de/validator/varl/1" in report.report_xml
+    assert "<html" in report.report_html.lower()
+    assert report.report_json["verdict"] == "accept"
+
+
+def test_validating_twice_stores_exactly_one_result(de_buyer, de_supplier):
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
+    invoice_validate(invoice_id=invoice.pk)
+    first = ValidationReport.objects.get(invoice=invoice)
+    invoice_validate(invoice_id=invoice.pk)
+    invoice_validate_task.delay(invoice.pk)
+    assert ValidationReport.objects.filter(invoice=invoice).count() == 1
+    assert ValidationReport.objects.get(invoice=invoice).pk == first.pk
+
+
+def test_redelivered_task_finishes_an_invoice_left_in_validating(de_buyer, de_supplier):
+    # given a worker that died after committing received → validating
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
+    invoice.begin_validation(by=None)
+    invoice.save(update_fields=["state"])
+    # when the broker redelivers the task
+    invoice_validate_task.delay(invoice.pk)
+    # then it completes with one report
+    invoice.refresh_from_db()
+    assert invoice.state in (Invoice.State.VALID, Invoice.State.MATCHED)
+    assert ValidationReport.objects.filter(invoice=invoice).count() == 1
+
+
+def test_duplicates_are_not_validated(de_buyer, de_supplier):
+    invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer,
+                    number="D-1"), channel="api")
+    dup = invoice_receive(buyer=de_buyer, source=invoice_xml(
+        seller=de_supplier, buyer=de_buyer, number="D-1", fmt="xrechnung-cii"), channel="api"
+    ).invoice
+    invoice_validate(invoice_id=dup.pk)
+    dup.refresh_from_db()
+    assert dup.state == Invoice.State.RECEIVED
+    assert not ValidationReport.objects.filter(invoice=dup).exists()
+
+
+def test_invalid_invoice_is_rejected_with_a_notice_in_the_suppliers_language(
+    de_buyer, fr_supplier, staff, django_capture_on_commit_callbacks
+):
+    # given a French supplier's XRechnung without the Leitweg-ID and with a wrong total
+    data = _broken(invoice_xml(seller=fr_supplier, buyer=de_buyer, number="FA-9"))
+    invoice = invoice_receive(buyer=de_buyer, source=data, channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.INVALID
+    report = invoice.validation_report
+    ids = {f["id"] for f in report.findings}
+    assert "BR-DE-15" in ids
+    # when the clerk rejects it
+    with django_capture_on_commit_callbacks(execute=True):
+        invoice_reject(invoice_id=invoice.pk, actor=staff["clerk"], reason="Bitte korrigieren")
+    # then the supplier gets a French notice naming every finding, with a PDF
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.REJECTED
+    notice = RejectionNotice.objects.get(invoice=invoice)
+    assert notice.language == "fr"
+    assert "rejetée" in notice.subject
+    for finding in report.findings:
+        assert finding["id"] in notice.body_text
+    assert "Référence acheteur" in notice.body_text
+    assert len(mail.outbox) == 1
+    sent = mail.outbox[0]
+    assert sent.to == ["factures@rhenane.example"]
+    assert sent.attachments[0][2] == "application/pdf"
+    assert sent.attachments[0][1].startswith(b"%PDF")
+    assert notice.sent_at is not None
+
+
+def test_german_supplier_gets_german_notice(de_buyer, de_supplier, staff):
+    data = _broken(invoice_xml(seller=de_supplier, buyer=de_buyer, number="RE-9"))
+    invoice = invoice_receive(buyer=de_buyer, source=data, channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    invoice_reject(invoice_id=invoice.pk, actor=staff["clerk"])
+    notice = RejectionNotice.objects.get(invoice=invoice)
+    assert notice.language == "de"
+    assert "Käuferreferenz" in notice.body_text
+
+
+def test_only_the_clerk_can_reject(de_buyer, de_supplier, staff):
+    from procurement.core.errors import TransitionForbiddenError
+
+    data = _broken(invoice_xml(seller=de_supplier, buyer=de_buyer))
+    invoice = invoice_receive(buyer=de_buyer, source=data, channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    with pytest.raises(TransitionForbiddenError):
+        invoice_reject(invoice_id=invoice.pk, actor=staff["approver"])
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.INVALID
