@@ -1,0 +1,83 @@
+"""The public search form, shared by the HTML portal, the Atom feed and the read-only API."""
+
+import re
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from tenders.portal_selectors import PortalQuery
+
+# A CPV prefix is 2 to 8 digits of the code; a full code may carry its check digit ("45210000-2").
+CPV_PREFIX_RE = re.compile(r"^\d{2,8}(-\d)?$")
+MAX_QUERY_CHARS = 200
+
+
+def _choices_of(field_name: str) -> list[tuple[str, str]]:
+    from tenders.models import Tender
+
+    field = Tender._meta.get_field(field_name)
+    return [("", _("any")), *((str(k), str(v)) for k, v in (field.choices or []))]
+
+
+class PortalSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY_CHARS,
+        strip=True,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("title, description, reference, authority")}
+        ),
+    )
+    cpv = forms.CharField(
+        label=_("CPV code or prefix"),
+        required=False,
+        max_length=10,
+        strip=True,
+        widget=forms.TextInput(attrs={"placeholder": "4521", "inputmode": "numeric"}),
+    )
+    deadline_from = forms.DateField(
+        label=_("Deadline from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    deadline_to = forms.DateField(
+        label=_("Deadline to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    contract_type = forms.ChoiceField(label=_("Contract type"), required=False)
+    procedure = forms.ChoiceField(label=_("Procedure"), required=False)
+    regime = forms.ChoiceField(label=_("Rules"), required=False)
+    open_only = forms.BooleanField(label=_("Only tenders open for bids"), required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("contract_type", "procedure", "regime"):
+            self.fields[name].choices = _choices_of(name)
+
+    def clean_cpv(self) -> str:
+        value = self.cleaned_data["cpv"].replace(" ", "")
+        if value and not CPV_PREFIX_RE.match(value):
+            raise forms.ValidationError(
+                _("A CPV search takes 2 to 8 digits of a CPV code, e.g. 4521 or 45210000.")
+            )
+        return value.split("-", 1)[0]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("deadline_from"), data.get("deadline_to")
+        if start and end and start > end:
+            raise forms.ValidationError(_("The deadline range ends before it starts."))
+        return data
+
+    def to_query(self) -> PortalQuery:
+        """The validated filter; call only after ``is_valid()`` returned True."""
+        data = self.cleaned_data
+        return PortalQuery(
+            text=data.get("q") or "",
+            cpv_prefix=data.get("cpv") or "",
+            deadline_from=data.get("deadline_from"),
+            deadline_to=data.get("deadline_to"),
+            contract_type=data.get("contract_type") or "",
+            procedure=data.get("procedure") or "",
+            regime=data.get("regime") or "",
+            open_only=bool(data.get("open_only")),
+        )

@@ -1,0 +1,468 @@
+"""Reads for the public side of tenders: portal, Atom feed, open-data files and the public API.
+
+Everything here returns published data only. A tender becomes public when it is published
+(``published_at`` is set) and stays public afterwards (closed, awarded, cancelled …): drafts,
+tenders waiting for approval and approved-but-unpublished ones never appear. Private data (the
+asker of a question, unanswered questions, officers) is never selected for the public.
+"""
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import (
+    BooleanField,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    TextField,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from procurement.core.errors import DomainError, ErrorCode
+from procurement.core.models import Organisation
+from procurement.core.timeutil import BERLIN
+from tenders.models import (
+    AwardCriterion,
+    DocumentVersion,
+    Lot,
+    Question,
+    Tender,
+    TenderDocument,
+    TenderPublication,
+    TenderState,
+)
+
+MAX_SEARCH_TERMS = 8
+MAX_TERM_CHARS = 60
+_TERM_RE = re.compile(r"\w+", re.UNICODE)
+
+# The full-text document of a tender on PostgreSQL. The GIN index of migration
+# 0002_portal_fulltext_index is built on exactly this expression; change both together or the
+# planner stops using the index. Separators become blanks before parsing: PostgreSQL's parser
+# would otherwise read "ZS-2026-000001" as the word "zs" and the negative numbers "-2026" …,
+# which no query word matches; the query side splits on the same characters (search_terms).
+TENDER_TSVECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, translate("
+    "coalesce({t}.\"title\", '') || ' ' || coalesce({t}.\"reference\", '') || ' ' || "
+    "coalesce({t}.\"description\", ''), '-/.@:_', '      '))"
+)
+ORGANISATION_TSVECTOR_SQL = (
+    "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
+)
+
+# Shown as "closed" rather than by their internal step: the public sees no evaluation detail.
+STATES_SHOWN_AS_CLOSED = frozenset(
+    {TenderState.CLOSED, TenderState.OPENED, TenderState.EVALUATED, TenderState.STANDSTILL}
+)
+
+
+class PortalNotFoundError(DomainError):
+    status_code = 404
+    code = ErrorCode.NOT_FOUND
+
+
+@dataclass(frozen=True, kw_only=True)
+class PortalQuery:
+    """A validated public search: every field optional, all given ones must match."""
+
+    text: str = ""
+    cpv_prefix: str = ""
+    deadline_from: date | None = None
+    deadline_to: date | None = None
+    contract_type: str = ""
+    procedure: str = ""
+    regime: str = ""
+    open_only: bool = False
+
+
+def search_terms(text: str) -> list[str]:
+    """The words of a search text, lower-cased; punctuation never reaches a query language."""
+    words = _TERM_RE.findall(text.replace("_", " "))
+    return [word.lower()[:MAX_TERM_CHARS] for word in words][:MAX_SEARCH_TERMS]
+
+
+def uses_postgres_search() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def _tsquery_prefix(term: str) -> str:
+    # ``term`` holds word characters only (see search_terms), so it cannot inject tsquery
+    # operators; ":*" makes it a prefix match, as the portable icontains fallback is.
+    return f"{term}:*"
+
+
+def _authorities_matching_postgres(terms: list[str]) -> list[set[int]]:
+    """Per term, the ids of organisations whose name matches it: one small query in all.
+
+    Done up front so the tender query gets literal ids: a sub-select OR-ed with the full-text
+    condition would stop PostgreSQL from using the GIN index (it then scans every tender).
+    """
+    org_tsv = ORGANISATION_TSVECTOR_SQL.format(
+        t=connection.ops.quote_name(Organisation._meta.db_table)
+    )
+    match = f"{org_tsv} @@ to_tsquery('simple'::regconfig, %s)"
+    annotations = {
+        f"m{i}": RawSQL(match, [_tsquery_prefix(term)], output_field=BooleanField())
+        for i, term in enumerate(terms)
+    }
+    any_term = RawSQL(
+        match, [" | ".join(_tsquery_prefix(term) for term in terms)], output_field=BooleanField()
+    )
+    matched: list[set[int]] = [set() for _ in terms]
+    rows = (
+        Organisation.objects.filter(kind=Organisation.Kind.AUTHORITY)
+        .filter(any_term)
+        .annotate(**annotations)
+        .values_list("id", *annotations)
+    )
+    for org_id, *flags in rows:
+        for i, flag in enumerate(flags):
+            if flag:
+                matched[i].add(org_id)
+    return matched
+
+
+def _text_filter_postgres(terms: list[str]) -> Q:
+    table = connection.ops.quote_name(Tender._meta.db_table)
+    tender_tsv = TENDER_TSVECTOR_SQL.format(t=table)
+    condition = Q()
+    for term, authority_ids in zip(terms, _authorities_matching_postgres(terms), strict=True):
+        in_tender = Q(
+            RawSQL(
+                f"{tender_tsv} @@ to_tsquery('simple'::regconfig, %s)",
+                [_tsquery_prefix(term)],
+                output_field=BooleanField(),
+            )
+        )
+        if authority_ids:
+            in_tender |= Q(authority_id__in=sorted(authority_ids))
+        condition &= in_tender
+    return condition
+
+
+def _text_filter_portable(terms: list[str]) -> Q:
+    condition = Q()
+    for term in terms:
+        condition &= (
+            Q(title__icontains=term)
+            | Q(description__icontains=term)
+            | Q(reference__icontains=term)
+            | Q(authority__name__icontains=term)
+        )
+    return condition
+
+
+def tender_text_filter(*, text: str, postgres: bool | None = None) -> Q:
+    """Every word of ``text`` must occur (as a word prefix) in the tender or its authority's name.
+
+    PostgreSQL uses its full-text search (GIN-indexed); other databases a case-insensitive
+    substring match.
+    """
+    terms = search_terms(text)
+    if not terms:
+        return Q()
+    if postgres if postgres is not None else uses_postgres_search():
+        return _text_filter_postgres(terms)
+    return _text_filter_portable(terms)
+
+
+def tender_cpv_filter(*, prefix: str) -> Q:
+    """A CPV prefix (``4521``) matches the subtree: main code, additional codes or a lot's code."""
+    digits = prefix.split("-", 1)[0]
+    if not digits.isdigit():
+        raise DomainError("A CPV search takes the digits of a CPV code, e.g. 4521.", field="cpv")
+    # The additional codes are a JSON list of strings; on both databases its text form has a
+    # quote right before every element, so '"4521' finds an element starting with 4521.
+    in_additional = Q(cpv_additional_text__contains=f'"{digits}')
+    in_lot = Q(Exists(Lot.objects.filter(tender=OuterRef("pk"), cpv_main__startswith=digits)))
+    return Q(cpv_main__startswith=digits) | in_additional | in_lot
+
+
+def _start_of_berlin_day(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=BERLIN)
+
+
+def _end_of_berlin_day_exclusive(day: date) -> datetime:
+    from datetime import timedelta
+
+    return datetime.combine(day + timedelta(days=1), time.min, tzinfo=BERLIN)
+
+
+def tender_public_queryset() -> QuerySet[Tender]:
+    """Every tender the public may see, newest publication first."""
+    return Tender.objects.public().select_related("authority").order_by("-published_at", "-pk")
+
+
+def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
+    """Public tenders matching ``query``; a constant number of queries whatever the page size."""
+    query = query or PortalQuery()
+    tenders = tender_public_queryset()
+    if query.text:
+        tenders = tenders.filter(tender_text_filter(text=query.text))
+    if query.cpv_prefix:
+        tenders = tenders.annotate(
+            cpv_additional_text=Cast("cpv_additional", output_field=TextField())
+        ).filter(tender_cpv_filter(prefix=query.cpv_prefix))
+    if query.deadline_from:
+        tenders = tenders.filter(submission_deadline__gte=_start_of_berlin_day(query.deadline_from))
+    if query.deadline_to:
+        tenders = tenders.filter(
+            submission_deadline__lt=_end_of_berlin_day_exclusive(query.deadline_to)
+        )
+    if query.contract_type:
+        tenders = tenders.filter(contract_type=query.contract_type)
+    if query.procedure:
+        tenders = tenders.filter(procedure=query.procedure)
+    if query.regime:
+        tenders = tenders.filter(regime=query.regime)
+    if query.open_only:
+        tenders = tenders.filter(
+            state=TenderState.PUBLISHED, submission_deadline__gt=timezone.now()
+        )
+    return tenders
+
+
+def _public_versions() -> Prefetch:
+    return Prefetch(
+        "versions",
+        queryset=DocumentVersion.objects.order_by("-number").only(
+            "id",
+            "public_id",
+            "document_id",
+            "number",
+            "original_name",
+            "content_type",
+            "size",
+            "sha256",
+            "change_note",
+            "substantial",
+            "published_change",
+            "uploaded_at",
+        ),
+    )
+
+
+def tender_portal_get(*, reference: str) -> Tender:
+    """One public tender with lots, criteria and documents loaded; 404 for anything unpublished.
+
+    Raises PortalNotFoundError.
+    """
+    tender = (
+        tender_public_queryset()
+        .prefetch_related(
+            Prefetch("lots", queryset=Lot.objects.order_by("number")),
+            Prefetch(
+                "criteria",
+                queryset=AwardCriterion.objects.order_by("lot__number", "position", "pk"),
+            ),
+            Prefetch(
+                "documents",
+                queryset=TenderDocument.objects.select_related("lot")
+                .prefetch_related(_public_versions())
+                .order_by("title", "pk"),
+            ),
+        )
+        .filter(reference=reference)
+        .first()
+    )
+    if tender is None:
+        raise PortalNotFoundError(f"No published tender with the reference {reference!r}.")
+    return tender
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicDocument:
+    document: TenderDocument
+    current: DocumentVersion
+    previous: list[DocumentVersion]
+
+
+@dataclass(frozen=True, kw_only=True)
+class PublicTenderDetail:
+    """Everything the public sees of one tender, loaded in a fixed number of queries."""
+
+    tender: Tender
+    lots: list[Lot]
+    criteria_by_lot: dict[int | None, list[AwardCriterion]]
+    documents: list[PublicDocument]
+    answers: list[Question]
+    publication_kinds: frozenset[str]
+
+    @property
+    def tender_criteria(self) -> list[AwardCriterion]:
+        return self.criteria_by_lot.get(None, [])
+
+    @property
+    def all_versions(self) -> list[DocumentVersion]:
+        versions = []
+        for item in self.documents:
+            item.current.is_current = True
+            versions.append(item.current)
+            for old in item.previous:
+                old.is_current = False
+                versions.append(old)
+        return versions
+
+
+def tender_public_detail(*, reference: str) -> PublicTenderDetail:
+    """Raises PortalNotFoundError for unknown or unpublished tenders."""
+    tender = tender_portal_get(reference=reference)
+    lots = list(tender.lots.all())
+    criteria_by_lot: dict[int | None, list[AwardCriterion]] = {}
+    for criterion in tender.criteria.all():
+        criteria_by_lot.setdefault(criterion.lot_id, []).append(criterion)
+    documents = []
+    for document in tender.documents.all():
+        versions = list(document.versions.all())
+        if versions:
+            documents.append(
+                PublicDocument(document=document, current=versions[0], previous=versions[1:])
+            )
+    kinds = frozenset(
+        TenderPublication.objects.filter(tender=tender).values_list("kind", flat=True)
+    )
+    return PublicTenderDetail(
+        tender=tender,
+        lots=lots,
+        criteria_by_lot=criteria_by_lot,
+        documents=documents,
+        answers=list(tender_public_answers(tender=tender)),
+        publication_kinds=kinds,
+    )
+
+
+def tender_public_answers(*, tender: Tender) -> QuerySet[Question]:
+    """Answered clarification questions as published: question, answer and dates, no asker."""
+    return (
+        Question.objects.answered()
+        .filter(tender=tender)
+        .only("id", "tender_id", "text", "public_text", "answer", "asked_at", "answered_at")
+        .order_by("answered_at", "pk")
+    )
+
+
+def public_question_text(question: Question) -> str:
+    """The question as published: the officer's neutral wording when there is one."""
+    return question.public_text or question.text
+
+
+def document_version_public_get(*, public_id: Any) -> DocumentVersion:
+    """A document version of a public tender, for the free download (VgV §41).
+
+    Raises PortalNotFoundError for unknown ids and for documents of unpublished tenders.
+    """
+    version = (
+        DocumentVersion.objects.select_related("document__tender")
+        .filter(public_id=public_id, document__tender__published_at__isnull=False)
+        .first()
+    )
+    if version is None:
+        raise PortalNotFoundError("No such published tender document.")
+    return version
+
+
+def tender_publications(*, tender: Tender, kind: str) -> list[TenderPublication]:
+    return list(
+        TenderPublication.objects.filter(tender=tender, kind=kind).order_by("sequence", "pk")
+    )
+
+
+def tender_public_by_ocid(*, ocid: str) -> Tender:
+    """Raises PortalNotFoundError when ``ocid`` is not ours or its tender is not public."""
+    prefix = f"{settings.ZUSCHLAG_OCID_PREFIX}-"
+    if not ocid.startswith(prefix):
+        raise PortalNotFoundError(f"{ocid!r} is not an OCID of this service.")
+    tender = tender_public_queryset().filter(reference=ocid[len(prefix) :]).first()
+    if tender is None:
+        raise PortalNotFoundError(f"No published tender with the OCID {ocid!r}.")
+    return tender
+
+
+def tender_ocds_package(*, tender: Tender, uri: str) -> dict[str, Any]:
+    """The OCDS release package of every release stored for ``tender``, oldest first.
+
+    Raises PortalNotFoundError when no OCDS release was stored at publication.
+    """
+    releases: list[dict[str, Any]] = []
+    for publication in tender_publications(tender=tender, kind=TenderPublication.Kind.OCDS):
+        document = json.loads(publication.content)
+        # Stored either as a bare release or already wrapped in a package.
+        releases.extend(document["releases"] if "releases" in document else [document])
+    if not releases:
+        raise PortalNotFoundError(f"No OCDS release has been published for {tender.reference}.")
+    published = (
+        max((release.get("date", "") for release in releases), default="")
+        or tender.published_at.isoformat()
+    )
+    return {
+        "uri": uri,
+        "version": "1.1",
+        "publishedDate": published,
+        "publisher": {"name": tender.authority.name},
+        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
+        "publicationPolicy": f"{settings.SITE_URL.rstrip('/')}/opendata/",
+        "releases": releases,
+    }
+
+
+def tender_ocds_latest_release(*, tender: Tender) -> dict[str, Any] | None:
+    """The newest OCDS release stored for ``tender`` (unwrapped from a package if need be)."""
+    publication = (
+        TenderPublication.objects.filter(tender=tender, kind=TenderPublication.Kind.OCDS)
+        .order_by("-sequence", "-pk")
+        .first()
+    )
+    if publication is None:
+        return None
+    document = json.loads(publication.content)
+    if "releases" in document:
+        return document["releases"][-1] if document["releases"] else None
+    return document
+
+
+def tender_public_by_reference(*, reference: str) -> Tender:
+    """Raises PortalNotFoundError for unknown or unpublished tenders."""
+    tender = tender_public_queryset().filter(reference=reference).first()
+    if tender is None:
+        raise PortalNotFoundError(f"No published tender with the reference {reference!r}.")
+    return tender
+
+
+def tender_eforms_notice(*, tender: Tender) -> TenderPublication:
+    """The newest eForms notice stored for ``tender``.
+
+    Raises PortalNotFoundError when none exists (national tenders get no eForms notice).
+    """
+    publication = (
+        TenderPublication.objects.filter(tender=tender, kind=TenderPublication.Kind.EFORMS)
+        .order_by("-sequence", "-pk")
+        .first()
+    )
+    if publication is None:
+        raise PortalNotFoundError(f"No eForms notice has been published for {tender.reference}.")
+    return publication
+
+
+def tender_feed_items(*, cpv_prefix: str = "", limit: int = 50) -> list[Tender]:
+    """The newest published tenders for the Atom feed, optionally one CPV subtree only."""
+    return list(tender_portal_list(query=PortalQuery(cpv_prefix=cpv_prefix))[:limit])
+
+
+def tender_public_state(tender: Tender) -> str:
+    """What the public is told about the state: open, closed, awarded, cancelled …"""
+    if tender.state == TenderState.PUBLISHED:
+        if tender.submission_deadline and tender.submission_deadline <= timezone.now():
+            return TenderState.CLOSED
+        return TenderState.PUBLISHED
+    if tender.state in STATES_SHOWN_AS_CLOSED:
+        return TenderState.CLOSED
+    return tender.state

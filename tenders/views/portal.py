@@ -1,0 +1,157 @@
+"""The public tender portal: no login, published data only (VgV §41: free, full, direct access)."""
+
+import base64
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from tenders.models import TenderPublication
+from tenders.portal_forms import PortalSearchForm
+from tenders.portal_selectors import (
+    PortalNotFoundError,
+    document_version_public_get,
+    public_question_text,
+    tender_eforms_notice,
+    tender_ocds_package,
+    tender_portal_list,
+    tender_public_by_ocid,
+    tender_public_by_reference,
+    tender_public_detail,
+    tender_public_state,
+)
+
+PAGE_SIZES = (10, 20, 50, 100)
+DEFAULT_PAGE_SIZE = 20
+
+
+def _page_size(request: HttpRequest) -> int:
+    try:
+        size = int(request.GET.get("per_page", DEFAULT_PAGE_SIZE))
+    except ValueError:
+        return DEFAULT_PAGE_SIZE
+    return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
+
+
+@require_GET
+def portal_list(request: HttpRequest) -> HttpResponse:
+    form = PortalSearchForm(request.GET or None)
+    if form.is_bound and not form.is_valid():
+        # Bad filters change nothing: the form comes back with its messages, no list.
+        return render(request, "tenders/portal/list.html", {"form": form, "page": None}, status=400)
+    query = form.to_query() if form.is_bound else None
+    paginator = Paginator(tender_portal_list(query=query), _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    for tender in page.object_list:
+        tender.public_state = tender_public_state(tender)
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "tenders/portal/list.html",
+        {
+            "form": form,
+            "page": page,
+            "paginator": paginator,
+            "querystring": params.urlencode(),
+            "per_page": paginator.per_page,
+            "page_sizes": PAGE_SIZES,
+            "feed_url": _feed_url(form),
+        },
+    )
+
+
+def _feed_url(form: PortalSearchForm) -> str:
+    url = reverse("portal-feed")
+    if form.is_bound and form.is_valid() and form.cleaned_data.get("cpv"):
+        url += f"?cpv={form.cleaned_data['cpv']}"
+    return url
+
+
+def _not_found(error: PortalNotFoundError) -> Http404:
+    return Http404(error.message)
+
+
+@require_GET
+def portal_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        detail = tender_public_detail(reference=reference)
+    except PortalNotFoundError as error:
+        raise _not_found(error) from error
+    answers = [
+        {"question": public_question_text(q), "answer": q.answer, "answered_at": q.answered_at}
+        for q in detail.answers
+    ]
+    return render(
+        request,
+        "tenders/portal/detail.html",
+        {
+            "tender": detail.tender,
+            "public_state": tender_public_state(detail.tender),
+            "lots": detail.lots,
+            "tender_criteria": detail.tender_criteria,
+            "lot_criteria": {lot.pk: detail.criteria_by_lot.get(lot.pk, []) for lot in detail.lots},
+            "documents": detail.documents,
+            "answers": answers,
+            "has_ocds": TenderPublication.Kind.OCDS in detail.publication_kinds,
+            "has_eforms": TenderPublication.Kind.EFORMS in detail.publication_kinds,
+        },
+    )
+
+
+@require_GET
+def portal_document_download(request: HttpRequest, public_id: Any) -> FileResponse:
+    """Streams one document version: no login, attachment, the recorded SHA-256 as digest."""
+    try:
+        version = document_version_public_get(public_id=public_id)
+    except PortalNotFoundError as error:
+        raise _not_found(error) from error
+    try:
+        handle = version.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404("The document file is missing from storage.") from error
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=version.original_name,
+        content_type=version.content_type or "application/octet-stream",
+    )
+    response["Content-Length"] = str(version.size)
+    # The browser must not reinterpret an uploaded file as something executable here.
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    digest = base64.b64encode(bytes.fromhex(version.sha256)).decode("ascii")
+    response["Repr-Digest"] = f"sha-256=:{digest}:"
+    response["ETag"] = f'"{version.sha256}"'
+    return response
+
+
+@require_GET
+def opendata_ocds(request: HttpRequest, ocid: str) -> JsonResponse:
+    try:
+        tender = tender_public_by_ocid(ocid=ocid)
+        package = tender_ocds_package(tender=tender, uri=request.build_absolute_uri())
+    except PortalNotFoundError as error:
+        raise _not_found(error) from error
+    response = JsonResponse(package, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_GET
+def opendata_eforms(request: HttpRequest, reference: str) -> HttpResponse:
+    try:
+        tender = tender_public_by_reference(reference=reference)
+        notice = tender_eforms_notice(tender=tender)
+    except PortalNotFoundError as error:
+        raise _not_found(error) from error
+    response = HttpResponse(
+        notice.content.encode("utf-8"), content_type="application/xml; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'inline; filename="{tender.reference}.xml"'
+    response["Access-Control-Allow-Origin"] = "*"
+    response["ETag"] = f'"{notice.sha256}"'
+    return response
