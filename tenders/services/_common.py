@@ -48,19 +48,21 @@ def require_editable(tender: Tender) -> None:
 def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) -> None:
     """State first (409 with the current state), then the transition's permission (403), then
     its guards (409). Services check the detailed legal rules before calling this."""
-    available = {t.name for t in tender.get_all_state_transitions()}
-    if name not in available:
+    # get_all_<field>_transitions lists every transition of the field; keep those leaving
+    # the current state (guards are checked last, after the role).
+    leaving = [
+        t
+        for t in tender.get_all_state_transitions()
+        if t.name == name and t.source in (tender.state, "*", "+")
+    ]
+    if not leaving:
         raise TenderStateError(
             _("%(action)s is not possible: tender %(ref)s is “%(state)s”.")
             % {"action": action, "ref": tender.reference, "state": state_label(tender.state)}
         )
     method = getattr(tender, name)
     if actor is not None and not has_transition_perm(method, actor):
-        roles = getattr(
-            next(t for t in tender.get_all_state_transitions() if t.name == name).permission,
-            "roles",
-            (),
-        )
+        roles = getattr(leaving[0].permission, "roles", ())
         needed = " / ".join(ROLE_LABELS.get(role, role) for role in roles)
         raise TenderForbiddenError(
             _("%(action)s needs the role “%(roles)s” in %(authority)s.")

@@ -81,6 +81,12 @@ class LotInput:
     description: str = ""
 
 
+def plain_number(value: Decimal) -> str:
+    """``90`` rather than ``9E+1`` or ``90.00`` in messages."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def _aware(value: datetime | None, field_name: str) -> list[tuple[str, str]]:
     if value is not None and timezone.is_naive(value):
         return [(field_name, _("Time must carry a time zone."))]
@@ -90,6 +96,7 @@ def _aware(value: datetime | None, field_name: str) -> list[tuple[str, str]]:
 def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderInput, str]:
     """Normalised input and the regime it falls under; raises with every problem at once."""
     errors: list[tuple[str, str]] = []
+    codes: list[str] = []
     title = data.title.strip()
     if not title:
         errors.append(("title", _("A title is required.")))
@@ -107,6 +114,7 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
             value = check(getattr(data, name).strip(), field=name)
         except TenderValidationError as error:
             errors.extend(error.errors)
+            codes.append(error.code)
             value = ""
         if name == "cpv_main":
             cpv_main = value
@@ -122,6 +130,7 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
             normalised = check_cpv(code.strip(), field="cpv_additional")
         except TenderValidationError as error:
             errors.extend(error.errors)
+            codes.append(error.code)
             continue
         if normalised != cpv_main and normalised not in cpv_additional:
             cpv_additional.append(normalised)
@@ -185,7 +194,8 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
             )
         )
     if errors:
-        raise TenderValidationError(errors)
+        # The code of the first problem found, so API clients can tell a CPV error apart.
+        raise TenderValidationError(errors, code=codes[0] if len(errors) == 1 and codes else None)
     cleaned = TenderInput(
         **{
             **{name: getattr(data, name) for name in TenderInput.__dataclass_fields__},
@@ -271,7 +281,7 @@ def _check_criteria(criteria: Sequence[CriterionInput]) -> list[tuple[str, str]]
             (
                 "criteria",
                 _("The weights of the award criteria add up to %(total)s, not 100.")
-                % {"total": total.normalize() if total == total.to_integral() else total},
+                % {"total": plain_number(total)},
             )
         )
     if not any(c.kind in {CriterionKind.PRICE, CriterionKind.COST} for c in criteria):

@@ -34,7 +34,9 @@ from tenders.rules.calendar import easter_sunday, is_working_day, next_working_d
         ("5404000.00", "services", "sub_central", True, "eu"),
     ],
 )
-def test_regime_follows_the_2026_thresholds(value, contract_type, authority_type, concession, regime):
+def test_regime_follows_the_2026_thresholds(
+    value, contract_type, authority_type, concession, regime
+):
     decision = decide_regime(
         estimated_value=Decimal(value),
         contract_type=contract_type,
