@@ -76,6 +76,8 @@ class DocumentType(StrEnum):
 # Codes carried in a UBL CreditNote document rather than an Invoice document.
 CREDIT_NOTE_TYPES = frozenset({"381", "396", "81", "83", "532"})
 
+PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _COUNTRY = re.compile(r"^[A-Z]{2}$")
 
@@ -207,6 +209,23 @@ class Delivery:
 
 
 @dataclass(kw_only=True)
+class Note:
+    """BG-1 invoice note: text (BT-22) with an optional UNTDID 4451 subject code (BT-21).
+
+    French invoices need notes PMT (recovery fee), PMD (late payment penalties) and AAB
+    (early payment discount) under the French CTC rules (BR-FR-05).
+    """
+
+    text: str
+    subject_code: str | None = None
+
+
+def note_parts(note: str | Note) -> Note:
+    """A plain string is a note without subject code."""
+    return note if isinstance(note, Note) else Note(text=note)
+
+
+@dataclass(kw_only=True)
 class Invoice:
     """An EN 16931 invoice or credit note."""
 
@@ -230,7 +249,11 @@ class Invoice:
     sales_order_reference: str | None = None  # BT-14
     buyer_accounting_reference: str | None = None  # BT-19
     payment_terms: str | None = None  # BT-20
-    notes: list[str] = field(default_factory=list)  # BT-22
+    notes: list[str | Note] = field(default_factory=list)  # BG-1: a str has no subject code
+    # BT-23 business process. XRechnung requires one (PEPPOL-EN16931-R001), hence the Peppol
+    # billing default; French invoices carry their billing framework instead (S1 services,
+    # B1 goods, M1 mixed …, BR-FR-08).
+    business_process: str | None = PEPPOL_BILLING
     period_start: date | None = None  # BT-73
     period_end: date | None = None  # BT-74
     preceding_invoices: list[PrecedingInvoice] = field(default_factory=list)  # BG-3
@@ -255,6 +278,19 @@ def check_invoice(invoice: Invoice) -> None:
     These are the consistency rules a caller can break with the model alone; syntax-specific
     rules stay with the official Schematron.
     """
+    for note in invoice.notes:
+        parts = note_parts(note)
+        if parts.subject_code is not None and not re.fullmatch(r"[A-Z]{3}", parts.subject_code):
+            raise XRechnungModelError(
+                f"Note subject code {parts.subject_code!r} is not a UNTDID 4451 code", rule="BT-21"
+            )
+    if invoice.payment and invoice.payment.means_code in ("59", "49"):
+        pay = invoice.payment
+        if not (pay.mandate_reference and pay.creditor_id and pay.debited_iban):
+            raise XRechnungModelError(
+                "A direct debit needs mandate reference, creditor id and debited account",
+                rule="BR-DE-30/BR-DE-31",
+            )
     if not invoice.number.strip():
         raise XRechnungModelError("Invoice number is empty", rule="BR-02")
     if not _CURRENCY.match(invoice.currency):

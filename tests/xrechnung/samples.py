@@ -13,6 +13,7 @@ from xrechnung.model import (
     Identifier,
     Invoice,
     Line,
+    Note,
     Party,
     PaymentInstructions,
     PrecedingInvoice,
@@ -48,12 +49,15 @@ def german_authority() -> Party:
 
 
 def french_seller() -> Party:
+    # BT-30 is the SIREN (scheme 0002, BR-FR-10); the SIRET of the billing establishment goes in
+    # BT-29 with scheme 0009 and must start with that SIREN (BR-FR-09).
     return Party(
         name="Ateliers Dupont SAS",
         address=Address(
             line1="12 rue de la Paix", city="Paris", postcode="75002", country_code="FR"
         ),
-        legal_registration=Identifier(value="73282932000074", scheme="0009"),
+        identifiers=[Identifier(value="73282932000074", scheme="0009")],
+        legal_registration=Identifier(value="732829320", scheme="0002"),
         legal_form="SAS au capital de 10 000 EUR",
         vat_id="FR44732829320",
         electronic_address=Identifier(value="73282932000074", scheme="0009"),
@@ -70,6 +74,15 @@ def french_public_buyer() -> Party:
         legal_registration=Identifier(value="21670482500019", scheme="0009"),
         electronic_address=Identifier(value="21670482500019", scheme="0009"),
     )
+
+
+def french_legal_notes() -> list[str | Note]:
+    """The mentions French law requires on every B2B invoice (Code de commerce L441-9)."""
+    return [
+        Note(text="Indemnité forfaitaire pour frais de recouvrement : 40 EUR", subject_code="PMT"),
+        Note(text="Pénalités de retard : trois fois le taux d'intérêt légal", subject_code="PMD"),
+        Note(text="Pas d'escompte pour paiement anticipé", subject_code="AAB"),
+    ]
 
 
 def sepa(
@@ -173,6 +186,8 @@ def french_to_german_reverse_charge() -> Invoice:
     buyer.vat_id = "DE811569869"
     return Invoice(
         number="FA-2026-118",
+        business_process="S1",  # French billing framework: services, invoice to be paid
+        notes=french_legal_notes(),
         issue_date=date(2026, 11, 2),
         due_date=date(2026, 12, 2),
         seller=french_seller(),
@@ -210,6 +225,8 @@ def french_to_german_intra_community() -> Invoice:
     buyer.vat_id = "DE811569869"
     return Invoice(
         number="FA-2026-119",
+        business_process="B1",  # goods
+        notes=french_legal_notes(),
         issue_date=date(2026, 11, 3),
         due_date=date(2026, 12, 3),
         seller=french_seller(),
@@ -390,6 +407,21 @@ def not_subject() -> Invoice:
     )
 
 
+def direct_debit() -> Invoice:
+    """SEPA direct debit (59): mandate, creditor id (BT-90) and debited account (BT-91)."""
+    invoice = domestic_german()
+    invoice.number = "RE-2026-SDD-1"
+    invoice.payment = PaymentInstructions(
+        means_code="59",
+        mandate_reference="MANDAT-0815",
+        creditor_id="DE98ZZZ09999999999",
+        debited_iban="DE75512108001245126199",
+        remittance_information="RE-2026-SDD-1",
+    )
+    invoice.payment_terms = "Der Betrag wird am Fälligkeitstag per SEPA-Lastschrift eingezogen."
+    return invoice
+
+
 ALL = {
     "domestic_german": domestic_german,
     "french_to_german_reverse_charge": french_to_german_reverse_charge,
@@ -399,4 +431,5 @@ ALL = {
     "credit_note": credit_note,
     "exempt_and_zero": exempt_and_zero,
     "not_subject": not_subject,
+    "direct_debit": direct_debit,
 }

@@ -27,7 +27,7 @@ def test_xrechnung_cii_has_no_findings(name: str) -> None:
 def test_facturx_en16931_profile_has_no_errors(name: str) -> None:
     # given a model, written as EN 16931 CII (the Factur-X EN16931 profile)
     invoice = samples.ALL[name]()
-    xml = to_cii(invoice, guideline_id=EN16931, business_process=None)
+    xml = to_cii(invoice, guideline_id=EN16931)
     # when checked with the Factur-X profile XSD, EN 16931 CII and the Factur-X Schematron
     findings = check(xml, scenario="facturx-en16931", xsd="facturx-en16931")
     # then no errors; the only possible warning is the empty ApplicableHeaderTradeDelivery the

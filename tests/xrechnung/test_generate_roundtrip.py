@@ -18,7 +18,7 @@ from xrechnung.totals import compute_totals
 WRITERS = {
     "xrechnung-ubl": to_ubl,
     "xrechnung-cii": to_cii,
-    "en16931-cii": lambda inv: to_cii(inv, guideline_id=EN16931, business_process=None),
+    "en16931-cii": lambda inv: to_cii(inv, guideline_id=EN16931),
 }
 
 

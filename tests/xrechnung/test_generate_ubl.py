@@ -35,7 +35,7 @@ def test_xrechnung_ubl_has_no_findings(name: str) -> None:
 @pytest.mark.parametrize("name", sorted(samples.ALL))
 def test_plain_en16931_ubl_has_no_errors(name: str) -> None:
     invoice = samples.ALL[name]()
-    xml = to_ubl(invoice, customization_id=EN16931, profile_id=None)
+    xml = to_ubl(invoice, customization_id=EN16931)
     assert errors(check(xml, scenario="en16931-ubl", xsd=_xsd(invoice))) == []
 
 
@@ -62,15 +62,29 @@ def test_mixed_currency_carries_bt6_and_bt111() -> None:
     assert amounts["EUR"] == (amounts["CHF"] * Decimal("1.0652")).quantize(Decimal("0.01"))
 
 
-def test_french_seller_identified_by_siret_scheme_0009() -> None:
+def test_french_seller_identified_by_siret_and_siren() -> None:
     root = etree.fromstring(to_ubl(samples.french_to_german_reverse_charge()))
-    legal = root.find(
-        "cac:AccountingSupplierParty/cac:Party/cac:PartyLegalEntity/cbc:CompanyID", NS
-    )
-    assert legal is not None
-    assert (legal.text, legal.get("schemeID")) == ("73282932000074", "0009")
+    party = root.find("cac:AccountingSupplierParty/cac:Party", NS)
+    assert party is not None
+    siret = party.find("cac:PartyIdentification/cbc:ID", NS)
+    siren = party.find("cac:PartyLegalEntity/cbc:CompanyID", NS)
+    assert siret is not None
+    assert siren is not None
+    assert (siret.text, siret.get("schemeID")) == ("73282932000074", "0009")
+    assert (siren.text, siren.get("schemeID")) == ("732829320", "0002")
     category = root.findtext("cac:TaxTotal/cac:TaxSubtotal/cac:TaxCategory/cbc:ID", namespaces=NS)
     assert category == VatCategory.REVERSE_CHARGE.value
+    notes = [n.text for n in root.findall("cbc:Note", NS)]
+    assert any(n.startswith("#PMT#") for n in notes)
+
+
+def test_direct_debit_carries_creditor_id_as_sepa_identifier() -> None:
+    root = etree.fromstring(to_ubl(samples.direct_debit()))
+    ids = root.findall("cac:AccountingSupplierParty/cac:Party/cac:PartyIdentification/cbc:ID", NS)
+    assert [(i.text, i.get("schemeID")) for i in ids] == [("DE98ZZZ09999999999", "SEPA")]
+    mandate = root.find("cac:PaymentMeans/cac:PaymentMandate", NS)
+    assert mandate is not None
+    assert mandate.findtext("cbc:ID", namespaces=NS) == "MANDAT-0815"
 
 
 def test_inconsistent_model_is_refused_with_rule() -> None:
@@ -84,6 +98,14 @@ def test_reverse_charge_without_exemption_reason_is_refused() -> None:
     invoice = samples.french_to_german_reverse_charge()
     invoice.vat_exemptions = []
     with pytest.raises(XRechnungModelError, match="BR-AE-10"):
+        to_ubl(invoice)
+
+
+def test_direct_debit_without_mandate_is_refused() -> None:
+    invoice = samples.direct_debit()
+    assert invoice.payment is not None
+    invoice.payment.mandate_reference = None
+    with pytest.raises(XRechnungModelError, match="BR-DE-30"):
         to_ubl(invoice)
 
 

@@ -6,13 +6,14 @@ from decimal import Decimal
 
 from lxml import etree
 
+from xrechnung.model import PEPPOL_BILLING
 from xrechnung.totals import money
 
 # Specification identifiers (BT-24).
 XRECHNUNG_3 = "urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0"
 EN16931 = "urn:cen.eu:en16931:2017"
-# BT-23: the Peppol billing process; XRechnung recommends it and it is harmless elsewhere.
-PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
+
+__all__ = ["EN16931", "PEPPOL_BILLING", "XRECHNUNG_3", "amount_text", "number_text", "serialize"]
 
 
 def amount_text(value: Decimal) -> str:

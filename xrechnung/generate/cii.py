@@ -12,7 +12,6 @@ from decimal import Decimal
 from lxml import etree
 
 from xrechnung.generate._common import (
-    PEPPOL_BILLING,
     XRECHNUNG_3,
     amount_text,
     number_text,
@@ -27,6 +26,7 @@ from xrechnung.model import (
     Party,
     XRechnungModelError,
     check_invoice,
+    note_parts,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -52,12 +52,7 @@ def _datetime(parent: etree._Element, tag: str, value: date, *, ns: str = UDT) -
     sub(element, f"{{{ns}}}DateTimeString", value.strftime("%Y%m%d"), format="102")
 
 
-def to_cii(
-    invoice: Invoice,
-    *,
-    guideline_id: str = XRECHNUNG_3,
-    business_process: str | None = PEPPOL_BILLING,
-) -> bytes:
+def to_cii(invoice: Invoice, *, guideline_id: str = XRECHNUNG_3) -> bytes:
     """Return CII XML bytes for the given guideline (BT-24).
 
     Raises ``XRechnungModelError`` for an inconsistent model or one CII cannot carry.
@@ -73,11 +68,11 @@ def to_cii(
         f"{{{RSM}}}CrossIndustryInvoice", nsmap={"rsm": RSM, "ram": RAM, "udt": UDT, "qdt": QDT}
     )
     context = sub(root, f"{{{RSM}}}ExchangedDocumentContext")
-    if business_process:
+    if invoice.business_process:
         _ram(
             _ram(context, "BusinessProcessSpecifiedDocumentContextParameter"),
             "ID",
-            business_process,
+            invoice.business_process,
         )
     _ram(_ram(context, "GuidelineSpecifiedDocumentContextParameter"), "ID", guideline_id)
 
@@ -85,8 +80,10 @@ def to_cii(
     _ram(document, "ID", invoice.number)
     _ram(document, "TypeCode", invoice.type_code)
     _datetime(document, "IssueDateTime", invoice.issue_date)
-    for note in invoice.notes:
-        _ram(_ram(document, "IncludedNote"), "Content", note)
+    for note in map(note_parts, invoice.notes):
+        included = _ram(document, "IncludedNote")
+        _ram(included, "Content", note.text)
+        _opt(included, "SubjectCode", note.subject_code)
 
     transaction = sub(root, f"{{{RSM}}}SupplyChainTradeTransaction")
     for line, net in zip(invoice.lines, totals.line_nets, strict=True):

@@ -22,7 +22,7 @@ def to_facturx_pdf(invoice: Invoice, *, lang: str = "de") -> bytes:
     """
     from facturx import generate_from_binary
 
-    xml = to_cii(invoice, guideline_id=EN16931, business_process=None)
+    xml = to_cii(invoice, guideline_id=EN16931)
     page_pdf = render_pdf(invoice, lang=lang)
     title = f"{document_title(invoice.type_code, lang)} {invoice.number}"
     try:

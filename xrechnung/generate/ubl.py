@@ -8,7 +8,6 @@ from decimal import Decimal
 from lxml import etree
 
 from xrechnung.generate._common import (
-    PEPPOL_BILLING,
     XRECHNUNG_3,
     amount_text,
     number_text,
@@ -24,6 +23,7 @@ from xrechnung.model import (
     VatCategory,
     XRechnungModelError,
     check_invoice,
+    note_parts,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -46,12 +46,7 @@ def _date(value: date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def to_ubl(
-    invoice: Invoice,
-    *,
-    customization_id: str = XRECHNUNG_3,
-    profile_id: str | None = PEPPOL_BILLING,
-) -> bytes:
+def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
     """Return UBL XML bytes; a credit note type code (381 …) yields a UBL CreditNote document.
 
     Raises ``XRechnungModelError`` for an inconsistent model.
@@ -66,7 +61,7 @@ def to_ubl(
     )
     cur = invoice.currency
     _cbc(root, "CustomizationID", customization_id)
-    _cbc(root, "ProfileID", profile_id)
+    _cbc(root, "ProfileID", invoice.business_process)
     _cbc(root, "ID", invoice.number)
     _cbc(root, "IssueDate", invoice.issue_date.isoformat())
     if credit:
@@ -75,8 +70,10 @@ def to_ubl(
     else:
         _cbc(root, "DueDate", _date(invoice.due_date))
         _cbc(root, "InvoiceTypeCode", invoice.type_code)
-    for note in invoice.notes:
-        _cbc(root, "Note", note)
+    for note in map(note_parts, invoice.notes):
+        # The EN 16931 UBL binding carries BT-21 as "#CODE#" in front of the note text.
+        text = f"#{note.subject_code}#{note.text}" if note.subject_code else note.text
+        _cbc(root, "Note", text)
     if not credit:
         _cbc(root, "TaxPointDate", _date(invoice.tax_point_date))
     _cbc(root, "DocumentCurrencyCode", cur)
@@ -100,7 +97,13 @@ def to_ubl(
         _cbc(_cac(root, "ContractDocumentReference"), "ID", invoice.contract_reference)
     if invoice.project_reference:
         _cbc(_cac(root, "ProjectReference"), "ID", invoice.project_reference)
-    _party(_cac(_cac(root, "AccountingSupplierParty"), "Party"), invoice.seller, seller=True)
+    creditor_id = invoice.payment.creditor_id if invoice.payment else None
+    _party(
+        _cac(_cac(root, "AccountingSupplierParty"), "Party"),
+        invoice.seller,
+        seller=True,
+        creditor_id=creditor_id,
+    )
     _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), invoice.buyer, seller=False)
     if invoice.delivery:
         delivery = _cac(root, "Delivery")
@@ -148,7 +151,9 @@ def _address(element: etree._Element, address: Address) -> None:
     _cbc(_cac(element, "Country"), "IdentificationCode", address.country_code)
 
 
-def _party(element: etree._Element, party: Party, *, seller: bool) -> None:
+def _party(
+    element: etree._Element, party: Party, *, seller: bool, creditor_id: str | None = None
+) -> None:
     if party.electronic_address:
         ea = party.electronic_address
         _cbc(element, "EndpointID", ea.value, schemeID=ea.scheme)
@@ -156,6 +161,9 @@ def _party(element: etree._Element, party: Party, *, seller: bool) -> None:
         _cbc(
             _cac(element, "PartyIdentification"), "ID", identifier.value, schemeID=identifier.scheme
         )
+    if creditor_id:
+        # BT-90 lives among the seller identifiers in UBL, marked with scheme "SEPA".
+        _cbc(_cac(element, "PartyIdentification"), "ID", creditor_id, schemeID="SEPA")
     if party.trading_name:
         _cbc(_cac(element, "PartyName"), "Name", party.trading_name)
     _address(_cac(element, "PostalAddress"), party.address)

@@ -14,6 +14,7 @@ from xrechnung.model import (
     Identifier,
     Invoice,
     Line,
+    Note,
     Party,
     PaymentInstructions,
     PrecedingInvoice,
@@ -78,10 +79,12 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
         ),
         payment_terms=R.text(terms, "ram:Description"),
         notes=[
-            n.text.strip()
-            for n in R.all(doc, "ram:IncludedNote/ram:Content")
-            if n.text and n.text.strip()
+            note for note in (_note(n) for n in R.all(doc, "ram:IncludedNote")) if note is not None
         ],
+        business_process=R.text(
+            root,
+            "rsm:ExchangedDocumentContext/ram:BusinessProcessSpecifiedDocumentContextParameter/ram:ID",
+        ),
         period_start=R.date_102(
             settlement, "ram:BillingSpecifiedPeriod/ram:StartDateTime/udt:DateTimeString"
         ),
@@ -151,6 +154,14 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
             "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
         ),
     )
+
+
+def _note(el: etree._Element) -> str | Note | None:
+    text = R.text(el, "ram:Content")
+    if text is None:
+        return None
+    code = R.text(el, "ram:SubjectCode")
+    return Note(text=text, subject_code=code) if code else text
 
 
 def _address(el: etree._Element | None) -> Address | None:

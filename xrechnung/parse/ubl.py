@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from lxml import etree
@@ -14,6 +15,7 @@ from xrechnung.model import (
     Identifier,
     Invoice,
     Line,
+    Note,
     Party,
     PaymentInstructions,
     PrecedingInvoice,
@@ -55,6 +57,13 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         root, "cac:PaymentMeans/cbc:PaymentDueDate"
     )
     breakdown, exemptions = _breakdown(root)
+    payment = _payment(R.one(root, "cac:PaymentMeans"))
+    seller = _party(supplier, seller=True)
+    sepa = [i for i in seller.identifiers if (i.scheme or "").upper() == "SEPA"]
+    if sepa:
+        seller.identifiers = [i for i in seller.identifiers if i not in sepa]
+        if payment is not None:
+            payment.creditor_id = sepa[0].value
     invoice = Invoice(
         number=number,
         issue_date=issue_date,
@@ -70,7 +79,8 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         sales_order_reference=sales_order,
         buyer_accounting_reference=R.text(root, "cbc:AccountingCost"),
         payment_terms=R.text(root, "cac:PaymentTerms/cbc:Note"),
-        notes=[n.text.strip() for n in R.all(root, "cbc:Note") if n.text and n.text.strip()],
+        notes=[_note(n.text) for n in R.all(root, "cbc:Note") if n.text and n.text.strip()],
+        business_process=R.text(root, "cbc:ProfileID"),
         period_start=R.iso_date(root, "cac:InvoicePeriod/cbc:StartDate"),
         period_end=R.iso_date(root, "cac:InvoicePeriod/cbc:EndDate"),
         preceding_invoices=[
@@ -79,10 +89,10 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
             )
             for ref in R.all(root, "cac:BillingReference/cac:InvoiceDocumentReference")
         ],
-        seller=_party(supplier, seller=True),
+        seller=seller,
         buyer=_party(customer, seller=False),
         delivery=_delivery(R.one(root, "cac:Delivery")),
-        payment=_payment(R.one(root, "cac:PaymentMeans")),
+        payment=payment,
         allowances_charges=[
             _allowance_charge(ac, document_level=True) for ac in R.all(root, "cac:AllowanceCharge")
         ],
@@ -130,6 +140,12 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         syntax="ubl",
         specification_id=R.text(root, "cbc:CustomizationID"),
     )
+
+
+def _note(text: str) -> str | Note:
+    # "#CODE#text" is the EN 16931 UBL binding of BT-21 + BT-22.
+    match = re.match(r"#([A-Z]{3})#(.*)\Z", text.strip(), re.DOTALL)
+    return Note(text=match.group(2), subject_code=match.group(1)) if match else text.strip()
 
 
 def _address(el: etree._Element | None) -> Address | None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from xrechnung.model import Address, Invoice, Party
+from xrechnung.model import Address, Invoice, Party, note_parts
 from xrechnung.render.labels import (
     check_language,
     document_title,
@@ -272,5 +272,8 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         vat_rows=vat_rows,
         totals=total_rows,
         payment=payment,
-        notes=list(invoice.notes),
+        notes=[
+            f"{n.text} ({n.subject_code})" if n.subject_code else n.text
+            for n in map(note_parts, invoice.notes)
+        ],
     )
