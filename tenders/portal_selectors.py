@@ -345,14 +345,18 @@ def tender_public_answers(*, tender: Tender) -> QuerySet[Question]:
     return (
         Question.objects.answered()
         .filter(tender=tender)
-        .only("id", "tender_id", "text", "public_text", "answer", "asked_at", "answered_at")
+        # Not even the raw question text is loaded: only the wording published with the answer.
+        .only("id", "tender_id", "public_text", "answer", "answered_at")
         .order_by("answered_at", "pk")
     )
 
 
 def public_question_text(question: Question) -> str:
-    """The question as published: the officer's neutral wording when there is one."""
-    return question.public_text or question.text
+    """The question as published with its answer (the answering officer may neutralise it).
+
+    The raw question text can name the asker; it never leaves through the public side.
+    """
+    return question.public_text
 
 
 def document_version_public_get(*, public_id: Any) -> DocumentVersion:

@@ -130,13 +130,14 @@ def add_question(
         tender=tender,
         asked_by=asker,
         text=text,
-        public_text=public_text,
         asker_organisation=asker.memberships.first().organisation if asker else None,
     )
     if answer:
+        # As tenders.services.clarifications does: without a neutral wording, the text as asked.
+        question.public_text = public_text or text
         question.answer = answer
         question.answered_at = timezone.now()
-        question.save(update_fields=["answer", "answered_at"])
+        question.save(update_fields=["public_text", "answer", "answered_at"])
     return question
 
 
