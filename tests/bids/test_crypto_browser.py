@@ -282,10 +282,26 @@ def test_receipt_verifies_in_js_and_forgery_fails(page: Any) -> None:
             let mixedError;
             try { await env.verifyReceipt(mixed, v.service_public_key); }
             catch (e) { mixedError = e.message; }
-            return {position: fields.position, forgedError, mixedError};
+            const withLog = await env.verifyReceipt(v.receipt, v.service_public_key, {log: v.log});
+            const head = await env.verifyBidLog(JSON.stringify(v.log));
+            const shortened = structuredClone(v.log);
+            shortened.entries.splice(0, 1);
+            let deletedError;
+            try { await env.verifyBidLog(shortened); } catch (e) { deletedError = e.message; }
+            const changed = structuredClone(v.log);
+            changed.entries[0].bidder = "Mallory";
+            let changedError;
+            try { await env.verifyReceipt(v.receipt, v.service_public_key, {log: changed}); }
+            catch (e) { changedError = e.message; }
+            return {position: fields.position, forgedError, mixedError, head,
+                    logPosition: withLog.position, deletedError, changedError};
         }""",
         vectors,
     )
     assert result["position"] == vectors["receipt"]["receipt"]["position"]
     assert "Ed25519 signature is invalid" in result["forgedError"]
     assert "ML-DSA-65 signature is invalid" in result["mixedError"]
+    assert result["head"] == vectors["log"]["head"]
+    assert result["logPosition"] == result["position"]
+    assert "position 1 holds entry 2" in result["deletedError"]
+    assert "bid log entry 1 was changed" in result["changedError"]

@@ -263,3 +263,17 @@ def test_nonce_and_aad_layout_is_what_the_docs_say() -> None:
 
     assert _nonce(5) == b"\0\0\0\0" + struct.pack(">Q", 5)
     assert _aad(b"h" * 32, 5, True) == b"h" * 32 + struct.pack(">QB", 5, 1)
+
+
+def test_hash_of_large_stream_is_right_when_hashed_on_a_thread(key: HybridPrivateKey) -> None:
+    import hashlib
+
+    plaintext = os.urandom(9 << 20)  # beyond the 4 MiB inline limit
+    sink = io.BytesIO()
+    info = envelope_encrypt(recipient=key.public_key, source=io.BytesIO(plaintext), sink=sink)
+    expected = hashlib.sha256(sink.getvalue()).hexdigest()
+    out = io.BytesIO()
+    dec = envelope_decrypt(private_key=key, source=io.BytesIO(sink.getvalue()), sink=out)
+    check = envelope_check_stream(source=io.BytesIO(sink.getvalue()), block=300_000)
+    assert info.ciphertext_sha256 == dec.ciphertext_sha256 == check.ciphertext_sha256 == expected
+    assert out.getvalue() == plaintext

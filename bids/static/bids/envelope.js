@@ -228,8 +228,8 @@ async function mlDsaBackend() {
 // ---------------------------------------------------------------------------------------------
 // X25519
 
-async function x25519Private(raw) {
-  return subtle.importKey("pkcs8", concatBytes(X25519_PKCS8_PREFIX, raw), { name: "X25519" }, true, [
+async function x25519Private(raw, extractable = true) {
+  return subtle.importKey("pkcs8", concatBytes(X25519_PKCS8_PREFIX, raw), { name: "X25519" }, extractable, [
     "deriveBits",
   ]);
 }
@@ -289,8 +289,10 @@ function publicKeyJson(x25519, mlkem768, keyId) {
  * the public half is recomputed. Resolves to {x25519: CryptoKey, mlkemSeed, publicKey}.
  */
 export async function importPrivateKeyRaw(x25519Raw, mlkemSeed) {
-  const x25519 = await x25519Private(x25519Raw);
-  const xPublic = await x25519PublicOf(x25519);
+  // Imported once extractable to learn the public key, then again so the page keeps only a
+  // non-extractable handle.
+  const xPublic = await x25519PublicOf(await x25519Private(x25519Raw));
+  const x25519 = await x25519Private(x25519Raw, false);
   const mPublic = await (await mlKemBackend()).publicFromSeed(mlkemSeed);
   const publicKey = await parsePublicKey(publicKeyJson(xPublic, mPublic, await keyIdFor(xPublic, mPublic)));
   return { x25519, mlkemSeed, publicKey };
@@ -651,12 +653,48 @@ async function entryHash(fields) {
   return toHex(await sha256(concatBytes(fromHex(fields.prev_hash), enc.encode(canonicalJson(content)))));
 }
 
+async function genesisHash(tender) {
+  return toHex(await sha256(concatBytes(enc.encode("zuschlag/bid-log/v1\0"), enc.encode(tender))));
+}
+
+/**
+ * Verify a bid log export (JSON text/object, see docs/envelope.md section 6). Resolves to the
+ * head hash; throws EnvelopeError("log_broken", ...) naming the first broken entry.
+ */
+export async function verifyBidLog(logInput, { expectedHead } = {}) {
+  const log = typeof logInput === "string" ? JSON.parse(logInput) : logInput;
+  const fail = (m) => {
+    throw new EnvelopeError("log_broken", m);
+  };
+  if (log.type !== "zuschlag-bid-log" || log.v !== 1) fail("not a zuschlag bid log export v1");
+  let prev = await genesisHash(log.tender);
+  let expected = 1;
+  for (const entry of log.entries) {
+    if (entry.tender !== log.tender) fail(`bid log entry ${entry.position} belongs to another tender`);
+    if (entry.position !== expected) {
+      fail(`bid log position ${expected} holds entry ${entry.position}: entries deleted or reordered`);
+    }
+    if ((await entryHash(entry)) !== entry.entry_hash) {
+      fail(`bid log entry ${entry.position} was changed: its content no longer matches its recorded hash`);
+    }
+    if (entry.prev_hash !== prev) fail(`bid log entry ${entry.position} does not link to entry ${expected - 1}`);
+    prev = entry.entry_hash;
+    expected += 1;
+  }
+  const head = expectedHead ?? log.head;
+  if (head !== undefined && head !== prev) {
+    fail(`bid log head ${prev.slice(0, 16)}… differs from the expected head ${head.slice(0, 16)}…`);
+  }
+  return prev;
+}
+
 /**
  * Verify a receipt (JSON text/object) against the service public key (JSON text/object):
- * both signatures (Ed25519 and ML-DSA-65) and the entry hash. Resolves to the receipt fields;
- * throws EnvelopeError("receipt_invalid", ...) naming the failed check.
+ * both signatures (Ed25519 and ML-DSA-65) and the entry hash; with ``{log}`` (a log export) also
+ * the chain and that the entry at the receipt's position is the receipt's entry. Resolves to the
+ * receipt fields; throws EnvelopeError("receipt_invalid", ...) naming the failed check.
  */
-export async function verifyReceipt(receiptInput, serviceKeyInput) {
+export async function verifyReceipt(receiptInput, serviceKeyInput, { log } = {}) {
   const receipt = typeof receiptInput === "string" ? JSON.parse(receiptInput) : receiptInput;
   const service = typeof serviceKeyInput === "string" ? JSON.parse(serviceKeyInput) : serviceKeyInput;
   const fields = receipt.receipt;
@@ -677,5 +715,19 @@ export async function verifyReceipt(receiptInput, serviceKeyInput) {
   const ok = await dsa.verify(b64uDecode(service["ml-dsa-65"], 1952), b64uDecode(receipt.signatures["ml-dsa-65"], 3309), message);
   if (!ok) fail("receipt ML-DSA-65 signature is invalid (receipt forged or altered)");
   if ((await entryHash(fields)) !== fields.entry_hash) fail("receipt entry hash does not match its content");
+  if (log !== undefined) {
+    const exported = typeof log === "string" ? JSON.parse(log) : log;
+    if (exported.tender !== fields.tender) fail(`log export is for tender ${exported.tender}, receipt for ${fields.tender}`);
+    try {
+      await verifyBidLog(exported);
+    } catch (e) {
+      fail("bid log does not verify: " + e.message);
+    }
+    const entry = exported.entries[fields.position - 1];
+    if (!entry) fail(`receipt is for log position ${fields.position}, but the log has only ${exported.entries.length} entries`);
+    if (entry.entry_hash !== fields.entry_hash) {
+      fail(`log entry ${fields.position} is not the entry this receipt was issued for`);
+    }
+  }
   return fields;
 }
