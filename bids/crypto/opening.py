@@ -9,6 +9,7 @@ during an opening.
 from __future__ import annotations
 
 import itertools
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,6 +34,8 @@ KEK_LEN = 32
 MAX_BINDING_LEN = 200
 # Envelopes for shares are tiny; small chunks keep them tiny too.
 SHARE_CHUNK_LOG2 = 10
+# Naming the bad share among spares means trying k-subsets; beyond this many, just fail.
+MAX_SUBSETS_TRIED = 5000
 
 
 @dataclass(frozen=True)
@@ -297,7 +300,7 @@ def opening_key_recover(
         good_subset: tuple[int, ...] | None = None
         if key is not None:
             good_subset = tuple(ordered[: wrapped.threshold])
-        else:
+        elif math.comb(len(ordered), wrapped.threshold) <= MAX_SUBSETS_TRIED:
             for subset in itertools.combinations(ordered, wrapped.threshold):
                 key = _unwrap(wrapped, {i: points[i] for i in subset})
                 if key is not None:
