@@ -64,7 +64,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Any:
     return report
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: a running Playwright keeps an event loop on this thread, and another
+# folder's browser tests (pytest-django reorders tests by database use) cannot start their own
+# Playwright while ours is still open. pytest closes this one when it leaves tests/e2e.
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
     if not (os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK)):
         pytest.fail(
