@@ -35,6 +35,11 @@ def _last_step(context: str) -> str:
     return names[-1] if names else ""
 
 
+def _alternatives(context: str) -> set[str]:
+    """Last steps of each branch of a union context ("cac:InvoiceLine | cac:CreditNoteLine")."""
+    return {step for step in (_last_step(part) for part in context.split("|")) if step}
+
+
 def _attr_or_child(el: etree._Element, name: str) -> str:
     value = el.get(name)
     if value is not None:
@@ -70,8 +75,9 @@ def learned_map(stylesheet: str) -> dict[str, str]:
             votes[qname][bts[0]] += 1
             if ctx_step:
                 votes[f"{ctx_step}/{qname}"][bts[0]] += 1
-        if len(bgs) == 1 and ctx_step:
-            votes[ctx_step][bgs[0]] += 1
+        if len(bgs) == 1:
+            for alternative in _alternatives(context):
+                votes[alternative][bgs[0]] += 1
     result: dict[str, str] = {}
     for key, counter in votes.items():
         term, count = counter.most_common(1)[0]
@@ -105,8 +111,9 @@ def business_terms(
         term = mapping.get(f"{ctx_step}/{qname}") or mapping.get(qname)
         if term:
             derived[term] = None
-    if ctx_step and ctx_step in mapping:
-        derived[mapping[ctx_step]] = None
+    for alternative in sorted(_alternatives(context)):
+        if alternative in mapping:
+            derived[mapping[alternative]] = None
     if not derived:
         for qname in reversed(_QNAME.findall(context or "")):
             if qname in mapping:
