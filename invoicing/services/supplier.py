@@ -44,11 +44,15 @@ def _party(org: Organisation, *, seller: bool, contact: Any = None) -> Any:
     m = _m()
     address = m.Address(line1=org.street or None, city=org.city or None,
                         postcode=org.postcode or None, country_code=org.country)
+    # French parties: SIRET (0009) identifies the establishment (BT-29/BT-46), the SIREN (0002)
+    # is the legal registration (BT-30, required by BR-FR-10).
     legal = None
+    identifiers = []
     if org.siret:
-        legal = m.Identifier(value=org.siret, scheme="0009")
-    elif org.siren:
-        legal = m.Identifier(value=org.siren, scheme="0002")
+        identifiers.append(m.Identifier(value=org.siret, scheme="0009"))
+    siren = org.siren or (org.siret[:9] if org.siret else "")
+    if siren:
+        legal = m.Identifier(value=siren, scheme="0002")
     if seller:
         electronic = (m.Identifier(value=org.siret, scheme="0009") if org.siret
                       else m.Identifier(value=org.email or "invoice@example.org", scheme="EM"))
@@ -59,6 +63,7 @@ def _party(org: Organisation, *, seller: bool, contact: Any = None) -> Any:
     else:
         electronic = m.Identifier(value=org.email or "invoice@example.org", scheme="EM")
     return m.Party(name=org.name, address=address, legal_registration=legal,
+                   identifiers=identifiers if seller else [],
                    vat_id=org.vat_id or None, electronic_address=electronic, contact=contact)
 
 
@@ -88,6 +93,7 @@ def invoice_model_build(
     due_days: int = 30,
     type_code: str = "380",
     preceding_number: str = "",
+    fmt: str = "",
 ) -> Any:
     """The EN 16931 invoice model for ``seller`` → ``buyer``; totals are computed by the engine."""
     m = _m()
@@ -125,7 +131,22 @@ def invoice_model_build(
         means_code="58", iban=(seller.iban or "").replace(" ", "") or None, bic=seller.bic or None,
         account_name=seller.name, remittance_information=number,
     ) if seller.iban else None
+    extra: dict[str, Any] = {}
+    notes: list[Any] = []
+    if "FR" in (seller.country, buyer.country):
+        # French CTC rules (BR-FR-05): recovery fee, late-payment penalties, discount mentions.
+        notes = [
+            m.Note(subject_code="PMT", text="Indemnité forfaitaire pour frais de recouvrement "
+                   "en cas de retard de paiement : 40 EUR."),
+            m.Note(subject_code="PMD", text="Pénalités de retard : trois fois le taux d'intérêt "
+                   "légal."),
+            m.Note(subject_code="AAB", text="Pas d'escompte pour paiement anticipé."),
+        ]
+    if fmt == "facturx" and seller.country == "FR":
+        extra["business_process"] = "M1"  # French billing mode (BR-FR-08): mixed goods/services
     return m.Invoice(
+        **extra,
+        notes=notes,
         number=number, issue_date=issue_date, due_date=issue_date + timedelta(days=due_days),
         seller=_party(seller, seller=True, contact=contact), buyer=_party(buyer, seller=False),
         lines=model_lines, currency=currency, type_code=type_code,
@@ -190,7 +211,7 @@ def supplier_invoice_create(
         buyer_reference=contract.buyer_reference, order_reference=contract.order_reference,
         contract_reference=contract.reference,
         contact_name=actor.get_full_name() or actor.get_username(),
-        contact_phone=contact_phone, contact_email=actor.email,
+        contact_phone=contact_phone, contact_email=actor.email, fmt=fmt,
     )
     data, _content_type = engine.generate(model, fmt=fmt)
     suffix = "pdf" if fmt == "facturx" else "xml"

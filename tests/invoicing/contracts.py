@@ -1,9 +1,21 @@
-"""Creating a concluded bids.Contract for tests; adapted to the bids app's model once it lands."""
+"""Creating a concluded bids.Contract for tests from the fields agreed in TEAM.md."""
 
 from __future__ import annotations
 
+from datetime import date
+from typing import Any
 
-def concluded_contract(Contract, **fields):
-    raise AssertionError(
-        "tests/invoicing/contracts.py: bids.Contract exists but creating one is not wired yet"
+
+def concluded_contract(Contract: Any, *, lines=(), **fields: Any) -> Any:  # noqa: N803
+    from tests.tenders.portal_factories import make_tender
+    from tenders.models import TenderState
+
+    tender = make_tender(authority=fields["authority"], state=TenderState.CONCLUDED)
+    # ``state`` is a protected FSM field: it can only be given when the row is built.
+    contract = Contract.objects.create(
+        tender=tender, state="concluded", starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31),
+        **fields,
     )
+    for line in lines:
+        contract.lines.create(**line)
+    return contract

@@ -82,6 +82,7 @@ def invoice_xml(
                          unit_price=amount, vat_rate=vat_rate)],
         contract_reference=contract_reference, order_reference=order_reference,
         contact_phone="+49 221 123456", type_code=type_code, preceding_number=preceding_number,
+        fmt=fmt,
     )
     data, _ = engine.generate(model, fmt=fmt)
     return data
