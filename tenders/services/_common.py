@@ -77,18 +77,18 @@ def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) 
 
 def check_cpv(code: str, *, field: str) -> str:
     """The normalised CPV code, or ``TenderValidationError`` naming the field."""
-    from tenders.codes import CodeError, validate_cpv
+    from tenders.codes import CodeError, cpv_validate
 
     try:
-        return validate_cpv(code)
+        return cpv_validate(code, field=field)
     except CodeError as error:
         raise TenderValidationError([(field, error.message)], code=ErrorCode.CPV) from error
 
 
 def check_nuts(code: str, *, field: str) -> str:
-    from tenders.codes import CodeError, validate_nuts
+    from tenders.codes import CodeError, nuts_validate
 
     try:
-        return validate_nuts(code)
+        return nuts_validate(code, field=field)
     except CodeError as error:
         raise TenderValidationError([(field, error.message)], code=ErrorCode.NUTS) from error
