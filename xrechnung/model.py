@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 
 
@@ -322,6 +322,12 @@ def check_invoice(invoice: Invoice) -> None:
                 f"{role} country {party.address.country_code!r} is not an ISO 3166 code",
                 rule="BR-09/BR-11",
             )
+    for party, role, rule in ((invoice.seller, "Seller", "R020"), (invoice.buyer, "Buyer", "R010")):
+        if party.electronic_address is None or not party.electronic_address.scheme:
+            raise XRechnungModelError(
+                f"{role} electronic address with its scheme is required (BT-34/BT-49)",
+                rule=f"PEPPOL-EN16931-{rule}",
+            )
     ids = [line.id for line in invoice.lines]
     if len(set(ids)) != len(ids):
         raise XRechnungModelError("Line identifiers must be unique", rule="BR-21")
@@ -342,6 +348,25 @@ def check_invoice(invoice: Invoice) -> None:
                 raise XRechnungModelError(
                     f"Line {line.id}: allowance/charge amounts are given as positive numbers",
                     rule="BR-41/BR-43",
+                )
+    for ac in [
+        *invoice.allowances_charges,
+        *(a for ln in invoice.lines for a in ln.allowances_charges),
+    ]:
+        if (ac.base_amount is None) != (ac.percentage is None):
+            raise XRechnungModelError(
+                "Give an allowance/charge base amount and percentage together or not at all",
+                rule="PEPPOL-EN16931-R041/R042",
+            )
+        if ac.base_amount is not None and ac.percentage is not None:
+            expected = (ac.base_amount * ac.percentage / 100).quantize(
+                Decimal("0.01"), rounding=ROUND_HALF_UP
+            )
+            if expected != ac.amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP):
+                raise XRechnungModelError(
+                    f"Allowance/charge amount {ac.amount} is not {ac.percentage} % of "
+                    f"{ac.base_amount} ({expected})",
+                    rule="PEPPOL-EN16931-R040",
                 )
     for ac in invoice.allowances_charges:
         if ac.vat_category is None:

@@ -18,7 +18,9 @@ _CATEGORY_ORDER = {category: index for index, category in enumerate(VatCategory)
 
 def money(amount: Decimal) -> Decimal:
     """Quantize to the two decimals EN 16931 allows for document amounts (BR-DEC-*)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    result = amount.quantize(CENT, rounding=ROUND_HALF_UP)
+    # Decimal keeps the sign of zero; "-0.00" fails rules that compare the text (BR-AE-09 in CII).
+    return abs(result) if result == 0 else result
 
 
 @dataclass(frozen=True, kw_only=True)

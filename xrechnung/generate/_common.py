@@ -23,7 +23,7 @@ def amount_text(value: Decimal) -> str:
 
 def number_text(value: Decimal) -> str:
     """A quantity, price or percentage as plain decimal text: never an exponent."""
-    text = f"{value:f}"
+    text = f"{abs(value) if value == 0 else value:f}"
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return text or "0"
