@@ -1,0 +1,61 @@
+"""Demo invoices in several states for the embedded mode (``make run``)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import transaction
+
+from invoicing import engine
+from invoicing.models import Invoice
+from invoicing.services.intake import invoice_receive
+from invoicing.services.supplier import LineInput, invoice_model_build
+from invoicing.services.validation import invoice_validate
+from invoicing.services.workflow import invoice_reject
+
+
+def _xml(seller, buyer, number: str, amount: str, fmt: str = "xrechnung-ubl", **kw) -> bytes:
+    model = invoice_model_build(
+        seller=seller, buyer=buyer, number=number, issue_date=date(2026, 11, 2),
+        lines=[LineInput(description="Leistung gemäß Vertrag", quantity=Decimal("1"),
+                         unit_code="C62", unit_price=Decimal(amount), vat_rate=Decimal("19"))],
+        contact_phone="+49 30 1234567", fmt=fmt, **kw,
+    )
+    return engine.generate(model, fmt=fmt)[0]
+
+
+def seed(context: Any) -> None:
+    """A handful of invoices: valid (waiting for matching), invalid, rejected, a duplicate."""
+    orgs, users = context.organisations, context.users
+    stadt, musterbau, rhenane = orgs["stadt"], orgs["musterbau"], orgs["rhenane"]
+    if Invoice.objects.filter(buyer=stadt).exists():
+        return
+    with transaction.atomic():
+        received = [
+            invoice_receive(buyer=stadt, source=_xml(musterbau, stadt, "RE-2026-0001", "1200"),
+                            channel="upload", actor=users["apclerk"], filename="re1.xml"),
+            invoice_receive(buyer=stadt, source=_xml(rhenane, stadt, "FA-2026-118", "3800",
+                                                     fmt="facturx"),
+                            channel="api", filename="fa118.pdf"),
+            invoice_receive(buyer=stadt, source=_xml(musterbau, stadt, "RE-2026-0002", "18500",
+                                                     fmt="xrechnung-cii"),
+                            channel="mail", filename="re2.xml"),
+        ]
+        broken = _xml(musterbau, stadt, "RE-2026-0003", "99").replace(
+            b"<cbc:BuyerReference>04011000-1234512345-06</cbc:BuyerReference>", b"")
+        received.append(invoice_receive(buyer=stadt, source=broken, channel="api",
+                                        filename="re3.xml"))
+        received.append(invoice_receive(buyer=stadt, source=_xml(
+            musterbau, stadt, "RE-2026-0001", "1200", fmt="xrechnung-cii"), channel="mail",
+            filename="re1-again.xml"))
+    for item in received:
+        try:
+            invoice_validate(invoice_id=item.invoice.pk)
+        except Exception:  # noqa: BLE001 - demo data must not stop the demo
+            continue
+    invalid = Invoice.objects.filter(buyer=stadt, state=Invoice.State.INVALID).first()
+    if invalid is not None:
+        invoice_reject(invoice_id=invalid.pk, actor=users["apclerk"],
+                       reason="Bitte Leitweg-ID angeben.")
