@@ -12,6 +12,7 @@ from tenders.models.tender import (
     Lot,
     Procedure,
     Regime,
+    ReviewBody,
     Tender,
     TenderState,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "Procedure",
     "Question",
     "Regime",
+    "ReviewBody",
     "Tender",
     "TenderDocument",
     "TenderPublication",

@@ -207,6 +207,27 @@ PUBLIC_STATES = frozenset(
 )
 
 
+class ReviewBody(models.Model):
+    """The review body (Vergabekammer, GWB §156) named in EU notices for review procedures."""
+
+    name = models.CharField(max_length=300)
+    street = models.CharField(max_length=200, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    city = models.CharField(max_length=100)
+    country = models.CharField(max_length=2, default="DE")
+    nuts = models.CharField(_("NUTS code"), max_length=5, blank=True)
+    email = models.EmailField(blank=True)
+    identifier = models.CharField(
+        _("organisation identifier"), max_length=100, help_text=_("eForms BT-501")
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TenderQuerySet(models.QuerySet):
     def public(self) -> "TenderQuerySet":
         """Tenders the public may see: published at some point and not withdrawn before that."""
@@ -253,6 +274,16 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     duration_months = models.PositiveSmallIntegerField(
         _("contract duration (months)"), null=True, blank=True
+    )
+    contact_email = models.EmailField(_("contact e-mail"), blank=True)
+    contact_phone = models.CharField(_("contact telephone"), max_length=40, blank=True)
+    review_body = models.ForeignKey(
+        ReviewBody,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tenders",
+        verbose_name=_("review body"),
     )
 
     participation_deadline = models.DateTimeField(
