@@ -437,6 +437,7 @@ export async function encryptBlob(blob, recipientKey, options = {}) {
   let acc = new Blob([], { type: MEDIA_TYPE });
   let parts = [];
   for await (const piece of sealedPieces(blob, recipient, options)) {
+    options.onPiece?.(piece);
     parts.push(piece);
     if (parts.length >= 16) {
       acc = new Blob([acc, ...parts], { type: MEDIA_TYPE });
@@ -444,6 +445,25 @@ export async function encryptBlob(blob, recipientKey, options = {}) {
     }
   }
   return new Blob([acc, ...parts], { type: MEDIA_TYPE });
+}
+
+/**
+ * Like encryptBlob, and also hashes the envelope as it is produced (incremental SHA-256 from the
+ * bundled noble build; WebCrypto's digest is one-shot). Resolves to {blob, sha256 (hex), size,
+ * keyId (hex)}: compare sha256 and size with the receipt.
+ */
+export async function encryptFile(blob, recipientKey, options = {}) {
+  const recipient = recipientKey.keyId ? recipientKey : await parsePublicKey(recipientKey);
+  const { sha256: nobleSha256 } = await import(new URL("./vendor/noble-sha256.js", import.meta.url));
+  const hash = nobleSha256.create();
+  const sealed = await encryptBlob(blob, recipient, {
+    ...options,
+    onPiece(piece) {
+      hash.update(piece);
+      options.onPiece?.(piece);
+    },
+  });
+  return { blob: sealed, sha256: toHex(hash.digest()), size: sealed.size, keyId: recipient.kidHex };
 }
 
 /**
