@@ -125,7 +125,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ZUSCHLAG_MAX_DOCUMENT_BYTES = env_int("ZUSCHLAG_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024)
 ZUSCHLAG_MAX_INVOICE_BYTES = env_int("ZUSCHLAG_MAX_INVOICE_BYTES", 20 * 1024 * 1024)
 ZUSCHLAG_MAX_BID_BYTES = env_int("ZUSCHLAG_MAX_BID_BYTES", 2 * 1024 * 1024 * 1024)
-ZUSCHLAG_OCID_PREFIX = env_str("ZUSCHLAG_OCID_PREFIX", "ocds-zuschlag")
+# OCDS prefixes are "ocds-" plus six characters, registered with the Open Contracting
+# Partnership; set the registered one in production. The default is an unregistered placeholder.
+ZUSCHLAG_OCID_PREFIX = env_str("ZUSCHLAG_OCID_PREFIX", "ocds-zschlg")
 # Service signing keys (receipts). Embedded mode generates them under var/keys on first use.
 ZUSCHLAG_KEY_DIR = env_path("ZUSCHLAG_KEY_DIR", VAR_DIR / "keys")
 
