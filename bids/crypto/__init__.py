@@ -26,6 +26,7 @@ from .envelope import (
     envelope_encrypt,
     envelope_encrypt_bytes,
     envelope_encrypt_iter,
+    envelope_receive,
     envelope_size,
     header_parse,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "envelope_encrypt",
     "envelope_encrypt_bytes",
     "envelope_encrypt_iter",
+    "envelope_receive",
     "envelope_size",
     "genesis_hash",
     "header_parse",

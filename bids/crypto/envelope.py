@@ -440,10 +440,16 @@ class EnvelopeOpener:
 
 
 def envelope_decrypt(
-    *, private_key: HybridPrivateKey, source: _Readable, sink: BinaryIO
+    *,
+    private_key: HybridPrivateKey,
+    source: _Readable,
+    sink: BinaryIO,
+    expected_sha256: str | None = None,
 ) -> EnvelopeInfo:
     """Decrypt a v1 envelope from ``source`` into ``sink``, chunk by chunk.
 
+    With ``expected_sha256`` (the hash recorded at receipt) the ciphertext must also hash to
+    it: a stored file swapped for another valid envelope is refused.
     Raises EnvelopeFormatError, WrongRecipientError or EnvelopeTamperedError. Plaintext of
     earlier chunks may already be in ``sink`` when a later chunk fails: write to a temporary
     file and discard it on error.
@@ -475,11 +481,19 @@ def envelope_decrypt(
         if last:
             break
         current = following
+    ciphertext_sha256 = digest.hexdigest()
+    if expected_sha256 is not None and not hmac.compare_digest(
+        ciphertext_sha256, expected_sha256.lower()
+    ):
+        raise EnvelopeTamperedError(
+            f"stored ciphertext hashes to {ciphertext_sha256}, but {expected_sha256} was "
+            "recorded at receipt: the stored file was replaced after submission"
+        )
     return EnvelopeInfo(
         key_id=opener.header.key_id_hex,
         plaintext_size=plain_total,
         ciphertext_size=size,
-        ciphertext_sha256=digest.hexdigest(),
+        ciphertext_sha256=ciphertext_sha256,
         chunks=opener.index,
     )
 
@@ -588,6 +602,47 @@ class EnvelopeStreamCheck:
             ciphertext_sha256=self._digest.hexdigest(),
             chunks=total_chunks,
         )
+
+
+def envelope_receive(
+    *,
+    source: _Readable,
+    sink: BinaryIO,
+    content_length: int,
+    max_size: int,
+    expected_key_id: bytes | str | None = None,
+    block: int = 256 * 1024,
+) -> EnvelopeInfo:
+    """Copy an upload of ``content_length`` bytes from ``source`` to ``sink``, checking it.
+
+    For the upload view: memory stays at one block; plain files are refused after their first
+    bytes, before anything much is written. Raises EnvelopeFormatError (codes
+    ``envelope_too_large``, ``envelope_not_encrypted``, ``envelope_truncated``, ...) or
+    WrongRecipientError; on error the caller deletes what reached ``sink``.
+    """
+    if content_length < 0:
+        raise EnvelopeFormatError(
+            "upload without Content-Length refused: send the envelope's exact size",
+            code=CryptoErrorCode.ENVELOPE_FORMAT,
+        )
+    if content_length > max_size:
+        raise EnvelopeFormatError(
+            f"envelope of {content_length} bytes exceeds the limit of {max_size} bytes",
+            code=CryptoErrorCode.ENVELOPE_TOO_LARGE,
+        )
+    check = EnvelopeStreamCheck(expected_key_id=expected_key_id)
+    left = content_length
+    while left:
+        piece = source.read(min(block, left))
+        if not piece:
+            raise EnvelopeFormatError(
+                f"upload ended after {content_length - left} of {content_length} bytes",
+                code=CryptoErrorCode.ENVELOPE_TRUNCATED,
+            )
+        left -= len(piece)
+        check.feed(piece)
+        sink.write(piece)
+    return check.finish()
 
 
 def envelope_check_stream(

@@ -11,6 +11,7 @@ class CryptoErrorCode(StrEnum):
     WRONG_RECIPIENT = "wrong_recipient"
     ENVELOPE_TAMPERED = "envelope_tampered"
     ENVELOPE_TRUNCATED = "envelope_truncated"
+    ENVELOPE_TOO_LARGE = "envelope_too_large"
     KEY_FORMAT = "key_format"
     PASSPHRASE = "passphrase"
     SHARE_INVALID = "share_invalid"

@@ -277,3 +277,60 @@ def test_hash_of_large_stream_is_right_when_hashed_on_a_thread(key: HybridPrivat
     check = envelope_check_stream(source=io.BytesIO(sink.getvalue()), block=300_000)
     assert info.ciphertext_sha256 == dec.ciphertext_sha256 == check.ciphertext_sha256 == expected
     assert out.getvalue() == plaintext
+
+
+def test_receive_copies_and_checks_an_upload(key: HybridPrivateKey) -> None:
+    from bids.crypto import envelope_receive
+
+    envelope = envelope_encrypt_bytes(recipient=key.public_key, plaintext=os.urandom(300_000))
+    sink = io.BytesIO()
+    info = envelope_receive(
+        source=_Trickle(envelope),
+        sink=sink,
+        content_length=len(envelope),
+        max_size=1 << 20,
+        expected_key_id=key.key_id,
+    )
+    assert sink.getvalue() == envelope
+    assert info.ciphertext_size == len(envelope)
+
+
+def test_receive_refuses_plain_oversized_and_short_uploads(key: HybridPrivateKey) -> None:
+    from bids.crypto import envelope_receive
+
+    sink = io.BytesIO()
+    with pytest.raises(EnvelopeFormatError) as plain:
+        envelope_receive(
+            source=io.BytesIO(b"%PDF-1.7 " * 1000), sink=sink, content_length=9000, max_size=1 << 20
+        )
+    assert plain.value.code == CryptoErrorCode.ENVELOPE_NOT_ENCRYPTED
+    assert sink.getvalue() == b""  # refused before the first piece was written
+    with pytest.raises(EnvelopeFormatError, match="exceeds the limit") as big:
+        envelope_receive(source=io.BytesIO(), sink=sink, content_length=2 << 20, max_size=1 << 20)
+    assert big.value.code == CryptoErrorCode.ENVELOPE_TOO_LARGE
+    envelope = envelope_encrypt_bytes(recipient=key.public_key, plaintext=b"x" * 5000)
+    with pytest.raises(EnvelopeFormatError, match="upload ended after") as short:
+        envelope_receive(
+            source=io.BytesIO(envelope[:-10]),
+            sink=io.BytesIO(),
+            content_length=len(envelope),
+            max_size=1 << 20,
+        )
+    assert short.value.code == CryptoErrorCode.ENVELOPE_TRUNCATED
+
+
+def test_decrypt_refuses_a_swapped_but_valid_envelope(key: HybridPrivateKey) -> None:
+    import hashlib
+
+    original = envelope_encrypt_bytes(recipient=key.public_key, plaintext=b"Angebot A")
+    swapped = envelope_encrypt_bytes(recipient=key.public_key, plaintext=b"Angebot B")
+    recorded = hashlib.sha256(original).hexdigest()
+    out = io.BytesIO()
+    info = envelope_decrypt(
+        private_key=key, source=io.BytesIO(original), sink=out, expected_sha256=recorded
+    )
+    assert info.ciphertext_sha256 == recorded
+    with pytest.raises(EnvelopeTamperedError, match="the stored file was replaced"):
+        envelope_decrypt(
+            private_key=key, source=io.BytesIO(swapped), sink=io.BytesIO(), expected_sha256=recorded
+        )
