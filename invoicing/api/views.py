@@ -21,7 +21,7 @@ from procurement.core.errors import ValidationFailedError
 
 def _body(request: Request):
     """The raw request body in chunks; the upload is never held in memory as a whole."""
-    raw = request._request  # noqa: SLF001 - DRF must not parse (and buffer) the body
+    raw = request._request
     while chunk := raw.read(CHUNK):
         yield chunk
 

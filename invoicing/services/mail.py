@@ -9,7 +9,6 @@ import logging
 import mailbox
 from collections.abc import Iterator
 from pathlib import Path
-
 from urllib.parse import unquote, urlparse
 
 from django.conf import settings

@@ -13,8 +13,12 @@ from invoicing import selectors
 from invoicing.errors import InvoiceForbiddenError
 from invoicing.forms import SupplierInvoiceForm, SupplierLineFormSet
 from invoicing.models import Invoice
-from invoicing.services.supplier import LineInput, contract_lines, supplier_invoice_create, \
-    supplier_resubmit
+from invoicing.services.supplier import (
+    LineInput,
+    contract_lines,
+    supplier_invoice_create,
+    supplier_resubmit,
+)
 from invoicing.views.access import invoice_for
 from procurement.core.errors import DomainError
 from procurement.core.roles import BIDDER_ROLES, organisations_with_role

@@ -6,9 +6,9 @@ from datetime import date
 from typing import Any
 
 
-def concluded_contract(Contract: Any, *, lines=(), **fields: Any) -> Any:  # noqa: N803
-    from tests.tenders.portal_factories import make_tender
+def concluded_contract(Contract: Any, *, lines=(), **fields: Any) -> Any:
     from tenders.models import TenderState
+    from tests.tenders.portal_factories import make_tender
 
     tender = make_tender(authority=fields["authority"], state=TenderState.CONCLUDED)
     # ``state`` is a protected FSM field: it can only be given when the row is built.

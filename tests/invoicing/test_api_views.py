@@ -121,8 +121,9 @@ def test_inbox_filters(client, de_buyer, de_supplier, staff):
 
 
 def test_invoice_page_links_findings_to_fields(client, de_buyer, de_supplier, staff):
-    from invoicing.services.validation import invoice_validate
     import re
+
+    from invoicing.services.validation import invoice_validate
 
     data = re.sub(rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", b"",
                   invoice_xml(seller=de_supplier, buyer=de_buyer))
