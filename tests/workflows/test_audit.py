@@ -1,5 +1,6 @@
 import pytest
 from django.db import transaction
+from django.test.utils import isolate_apps
 from django_fsm import TransitionNotAllowed
 
 from tests.workflows.testapp.models import Ticket
@@ -233,3 +234,30 @@ def test_admin_is_read_only(admin_client, ticket, officer):
     delete = admin_client.post(f"/admin/workflows/auditevent/{event.pk}/delete/", {"post": "yes"})
     assert delete.status_code == 403
     assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@isolate_apps("tests.workflows.testapp")
+def test_failed_transition_with_error_state_is_recorded(officer):
+    # django-fsm moves to ``on_error`` when the body raises and still sends post_transition.
+    from django.db import models
+    from django_fsm import FSMField, transition
+
+    class Job(models.Model):  # noqa: DJ008
+        state = FSMField(default="new")
+
+        class Meta:
+            app_label = "workflows_testapp"
+
+        @transition(field=state, source="new", target="done", on_error="failed")
+        def run(self, *, by, attempt: int):
+            raise RuntimeError("printer on fire")
+
+    job = Job()
+    with pytest.raises(RuntimeError):
+        job.run(by=officer, attempt=3)
+    event = AuditEvent.objects.get()
+    assert (event.from_state, event.to_state) == ("new", "failed")
+    assert event.action == "workflows_testapp.job.failed"
+    assert event.payload == {"attempt": 3, "_error": "RuntimeError: printer on fire"}
+    assert event.object_id == ""  # never saved: recorded all the same
+    assert audit_chain_verify().ok
