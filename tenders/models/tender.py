@@ -365,8 +365,9 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @property
     def ocid(self) -> str:
-        """Open Contracting ID: the configured prefix plus our public reference."""
-        return f"{settings.ZUSCHLAG_OCID_PREFIX}-{self.reference}"
+        """Open Contracting ID: the registered prefix plus the tender's UUID, which never
+        changes (tenders.publication.ocds.ocid builds the same from the publication data)."""
+        return f"{settings.ZUSCHLAG_OCID_PREFIX}-{self.public_id}"
 
     @property
     def is_urgent(self) -> bool:

@@ -21,6 +21,7 @@ from tenders.models import (
     Lot,
     Procedure,
     Regime,
+    ReviewBody,
     Tender,
 )
 from tenders.models.tender import EU_PROCEDURES, NATIONAL_PROCEDURES, TWO_STAGE_PROCEDURES
@@ -35,6 +36,7 @@ from tenders.services._common import (
 
 HUNDRED = Decimal("100")
 MAX_ADDITIONAL_CPV = 20
+MAX_TITLE = 200
 
 
 @dataclass(kw_only=True)
@@ -58,6 +60,9 @@ class TenderInput:
     submission_deadline: datetime | None = None
     opening_at: datetime | None = None
     language: str = "de"
+    contact_email: str = ""
+    contact_phone: str = ""
+    review_body_id: int | None = None
 
     @classmethod
     def from_tender(cls, tender: Tender) -> "TenderInput":
@@ -100,6 +105,13 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
     title = data.title.strip()
     if not title:
         errors.append(("title", _("A title is required.")))
+    elif len(title) > MAX_TITLE:
+        errors.append(("title", _("At most %(n)d characters (eForms BT-21).") % {"n": MAX_TITLE}))
+    if (
+        data.review_body_id is not None
+        and not ReviewBody.objects.filter(pk=data.review_body_id).exists()
+    ):
+        errors.append(("review_body_id", _("Unknown review body.")))
     if not isinstance(data.estimated_value, Decimal):
         raise TypeError("estimated_value must be a Decimal")
     if data.estimated_value < 0 or not data.estimated_value.is_finite():
@@ -205,6 +217,8 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
             "nuts": nuts,
             "urgency_reason": data.urgency_reason.strip(),
             "description": data.description.strip(),
+            "contact_email": data.contact_email.strip(),
+            "contact_phone": data.contact_phone.strip(),
         }
     )
     return cleaned, regime
@@ -482,6 +496,20 @@ def tender_problems(tender: Tender, *, now: datetime | None = None) -> list[tupl
         errors.append(("title", _("Title, main CPV code and place of performance are required.")))
     if tender.opening_at is None:
         errors.append(("opening_at", _("Set the time of the opening of offers.")))
+    if tender.review_body_id is None:
+        errors.append(
+            (
+                "review_body_id",
+                _(
+                    "Name the review body the notice points bidders to (for EU tenders the "
+                    "Vergabekammer, GWB §156)."
+                ),
+            )
+        )
+    if not (tender.contact_email or tender.authority.email) or not tender.contact_phone:
+        errors.append(
+            ("contact_phone", _("The notice needs the buyer's contact e-mail and telephone."))
+        )
     lots = list(tender.lots.all())
     if lots:
         total = sum((lot.estimated_value for lot in lots), Decimal("0"))
@@ -531,6 +559,10 @@ def ensure_ready(tender: Tender, *, now: datetime | None = None) -> None:
     """Raise TenderValidationError / TimeLimitError unless the tender could go out today."""
     now = now or timezone.now()
     problems = tender_problems(tender, now=now)
+    if not problems:
+        from tenders.adapters import publication_problems
+
+        problems = publication_problems(tender, at=now)
     if problems:
         raise TenderValidationError(problems)
     limits = time_limit_errors(tender=tender, dispatch=berlin_date(now), now=now)

@@ -243,9 +243,11 @@ def tender_resume(*, tender_id: int, actor: User, reason: str = "") -> Tender:
 
 def tender_readiness(tender: Tender, *, now: datetime | None = None) -> list[tuple[str, str]]:
     """What still blocks submission (for the officer's checklist); empty when ready."""
+    from tenders.adapters import publication_problems
     from tenders.services.drafting import time_limit_errors
 
     now = now or timezone.now()
-    return tender_problems(tender, now=now) + time_limit_errors(
-        tender=tender, dispatch=berlin_date(now), now=now
-    )
+    problems = tender_problems(tender, now=now)
+    if not problems:
+        problems = publication_problems(tender, at=now)
+    return problems + time_limit_errors(tender=tender, dispatch=berlin_date(now), now=now)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from procurement.core.models import Organisation, User
 from procurement.core.roles import Role
-from tenders.models import Tender
+from tenders.models import ReviewBody, Tender
 from tenders.services import (
     CriterionInput,
     TenderInput,
@@ -30,6 +30,22 @@ def pdf_upload(content: bytes = PDF, name: str = "leistungsbeschreibung.pdf") ->
     return ContentFile(content, name=name)
 
 
+def review_body() -> ReviewBody:
+    body, _ = ReviewBody.objects.get_or_create(
+        name="Vergabekammer des Landes Berlin",
+        defaults={
+            "street": "Martin-Luther-Straße 105",
+            "postcode": "10825",
+            "city": "Berlin",
+            "country": "DE",
+            "nuts": "DE300",
+            "email": "vergabekammer@example.org",
+            "identifier": "VK-BERLIN",
+        },
+    )
+    return body
+
+
 def tender_input(*, now: datetime | None = None, **overrides: Any) -> TenderInput:
     """An EU open procedure for supplies (300,000 EUR ≥ 216,000) with 40 days for offers."""
     now = now or timezone.now()
@@ -46,6 +62,9 @@ def tender_input(*, now: datetime | None = None, **overrides: Any) -> TenderInpu
         "submission_deadline": now + timedelta(days=40),
         "opening_at": now + timedelta(days=40, hours=1),
         "duration_months": 24,
+        "contact_phone": "+49 30 9012-0",
+        "contact_email": "vergabe@example.org",
+        "review_body_id": review_body().pk,
     }
     values.update(overrides)
     return TenderInput(**values)
