@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (an XML template reads best unwrapped)
 """Synthetic XRechnung 3.0 UBL invoices with N lines whose totals add up (for the scale bench)."""
 
 from __future__ import annotations

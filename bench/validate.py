@@ -101,9 +101,7 @@ def bench_naive(files: list[Path]) -> float:
 
 
 def _hwm_kib() -> str:
-    return (
-        "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)"
-    )
+    return "re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)"
 
 
 def bench_cold(path: Path) -> tuple[float, float]:
@@ -186,7 +184,9 @@ def bench_jobs(files: list[Path], jobs: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--naive", type=int, default=5, help="files for the naive baseline")
     parser.add_argument("--sizes", default="100,1000,5000,20000")

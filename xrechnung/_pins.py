@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (generated digests of long file paths)
 """SHA-256 pins of the rule files we load from installed packages (generated, then reviewed).
 
 A file whose digest differs is refused at load: the verdicts of this engine are only

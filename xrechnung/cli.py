@@ -133,7 +133,9 @@ def cmd_rules(args: argparse.Namespace) -> int:
 
     if args.action == "install":
         if not args.zip:
-            print("xrechnung: rules install needs the path of the KoSIT release zip", file=sys.stderr)
+            print(
+                "xrechnung: rules install needs the path of the KoSIT release zip", file=sys.stderr
+            )
             return EXIT_USAGE
         try:
             pack = rulepacks.install_kosit_zip(Path(args.zip))
@@ -182,7 +184,7 @@ def cmd_render(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m xrechnung",
-        description="Validate, inspect rule packs of, and render XRechnung/ZUGFeRD/Factur-X invoices.",
+        description="Validate and render XRechnung/ZUGFeRD/Factur-X invoices; list rule packs.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
 

@@ -57,7 +57,7 @@ def extract(data: bytes) -> PdfExtraction:
             if reader.is_encrypted:
                 try:
                     opened = reader.decrypt("")
-                except Exception:  # noqa: BLE001 - any failure means: cannot open it
+                except Exception:
                     opened = 0
                 if not opened:
                     return PdfExtraction(
@@ -77,11 +77,17 @@ def extract(data: bytes) -> PdfExtraction:
             xmp = _read_xmp(reader)
     except (PdfReadError, OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         return PdfExtraction(
-            None, info, [_finding("PDF-UNREADABLE", "fatal", f"the PDF cannot be read: {exc}")], True
+            None,
+            info,
+            [_finding("PDF-UNREADABLE", "fatal", f"the PDF cannot be read: {exc}")],
+            True,
         )
-    except Exception as exc:  # noqa: BLE001 - malformed PDFs raise all sorts of errors
+    except Exception as exc:
         return PdfExtraction(
-            None, info, [_finding("PDF-UNREADABLE", "fatal", f"the PDF cannot be read: {exc}")], True
+            None,
+            info,
+            [_finding("PDF-UNREADABLE", "fatal", f"the PDF cannot be read: {exc}")],
+            True,
         )
 
     findings: list[Finding] = []
@@ -141,7 +147,7 @@ def extract(data: bytes) -> PdfExtraction:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             content = chosen.content
-    except Exception as exc:  # noqa: BLE001 - broken or bomb-limited stream
+    except Exception as exc:
         findings.append(
             _finding("PDF-UNREADABLE", "fatal", f"embedded {chosen.name!r} cannot be read: {exc}")
         )
@@ -163,8 +169,8 @@ def _read_xmp(reader: object) -> bytes | None:
         if meta is None:
             return None
         data = meta.get_object().get_data()
-        return bytes(data)[:4 * 1024 * 1024]
-    except Exception:  # noqa: BLE001 - a missing or broken XMP is reported as absent
+        return bytes(data)[: 4 * 1024 * 1024]
+    except Exception:
         return None
 
 
@@ -215,7 +221,8 @@ def _pdfa_findings(info: PdfInfo) -> list[Finding]:
             _finding(
                 "PDF-NOT-PDFA",
                 "warning",
-                "the PDF's XMP metadata claims no PDF/A conformance (Factur-X/ZUGFeRD need PDF/A-3)",
+                "the PDF's XMP metadata claims no PDF/A conformance "
+                "(Factur-X and ZUGFeRD need PDF/A-3)",
             )
         )
     elif info.pdfa_part != "3":

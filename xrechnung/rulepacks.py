@@ -371,8 +371,42 @@ def kosit_levels_from_scenarios(data: bytes) -> dict[str, dict[str, str]]:
             for rule in (custom.text or "").split():
                 overrides[rule] = level
         if overrides:
-            levels[" ".join(match.split())] = overrides
+            levels[_scenario_key(" ".join(match.split()))] = overrides
     return levels
+
+
+def _scenario_key(match: str) -> str:
+    """``<scenario>/<syntax>`` as in our own table when the match expression names one of the
+    XRechnung identifiers literally; otherwise the match expression itself."""
+    from xrechnung import scenarios
+
+    literals = set(re.findall(r"'([^']*)'|\"([^\"]*)\"", match))
+    quoted = {a or b for a, b in literals}
+    names = {
+        scenarios.XRECHNUNG_ID: "xrechnung",
+        scenarios.XRECHNUNG_EXTENSION_ID: "xrechnung-extension",
+        scenarios.XRECHNUNG_CVD_ID: "xrechnung-cvd",
+    }
+    found = [names[q] for q in quoted if q in names]
+    if "CrossIndustryInvoice" in match:
+        syntax = "cii"
+    elif "CreditNote" in match:
+        syntax = "ubl-creditnote"
+    elif "Invoice" in match:
+        syntax = "ubl-invoice"
+    else:
+        syntax = ""
+    if len(found) == 1 and syntax:
+        return f"{found[0]}/{syntax}"
+    return match
+
+
+def installed_levels(scenario_key: str) -> dict[str, str] | None:
+    """customLevel overrides of an installed KoSIT configuration for ``<scenario>/<syntax>``."""
+    for pack in all_packs():
+        if pack.levels and scenario_key in pack.levels:
+            return dict(pack.levels[scenario_key])
+    return None
 
 
 # ---------------------------------------------------------------- registry

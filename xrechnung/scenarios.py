@@ -132,7 +132,15 @@ def _family(syntax: str) -> str:
 
 
 def _levels(scenario: str, syntax: str) -> dict[str, str]:
-    return dict(KOSIT_LEVELS.get(f"{scenario}/{syntax}", {}))
+    """The KoSIT customLevel overrides: from an installed KoSIT configuration if it has them
+    for this scenario, else from our table of the XRechnung 3.0.2 configuration."""
+    from xrechnung import rulepacks
+
+    key = f"{scenario}/{syntax}"
+    installed = rulepacks.installed_levels(key)
+    if installed is not None:
+        return installed
+    return dict(KOSIT_LEVELS.get(key, {}))
 
 
 def select(
@@ -226,8 +234,10 @@ def select(
         profile = "en16931"
     if profile is not None and fam == "cii":
         roles_fx: tuple[str, ...] = (f"facturx-{profile}",)
-        if profile == "en16931":
-            roles_fx = (en, "facturx-en16931")
+        if profile in ("basic", "en16931"):
+            # EN 16931-compliant profiles (CIUS): the CEN rules apply as such, then the
+            # profile's own restrictions.
+            roles_fx = (en, f"facturx-{profile}")
         if french and profile != "minimum":
             roles_fx += ("br-fr-cii",)
         schema = f"xsd-facturx-{profile}"

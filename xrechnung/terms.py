@@ -57,7 +57,9 @@ def learned_map(stylesheet: str) -> dict[str, str]:
     try:
         tree = etree.parse(
             stylesheet,
-            etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True),
+            etree.XMLParser(
+                resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
+            ),
         )
     except (OSError, etree.XMLSyntaxError):
         return {}

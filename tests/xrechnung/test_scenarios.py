@@ -24,24 +24,61 @@ def test_levels_table_equals_kosit_transcription(kosit_levels_file: Path) -> Non
 @pytest.mark.parametrize(
     ("syntax", "spec", "from_pdf", "name", "roles"),
     [
-        ("ubl-invoice", scenarios.XRECHNUNG_ID, False, "xrechnung", ("en16931-ubl", "xrechnung-ubl")),
+        (
+            "ubl-invoice",
+            scenarios.XRECHNUNG_ID,
+            False,
+            "xrechnung",
+            ("en16931-ubl", "xrechnung-ubl"),
+        ),
         ("cii", scenarios.XRECHNUNG_ID, False, "xrechnung", ("en16931-cii", "xrechnung-cii")),
-        ("ubl-creditnote", scenarios.XRECHNUNG_EXTENSION_ID, False, "xrechnung-extension",
-         ("en16931-ubl", "xrechnung-ubl")),
-        ("cii", scenarios.XRECHNUNG_CVD_ID, False, "xrechnung-cvd", ("en16931-cii", "xrechnung-cii")),
+        (
+            "ubl-creditnote",
+            scenarios.XRECHNUNG_EXTENSION_ID,
+            False,
+            "xrechnung-extension",
+            ("en16931-ubl", "xrechnung-ubl"),
+        ),
+        (
+            "cii",
+            scenarios.XRECHNUNG_CVD_ID,
+            False,
+            "xrechnung-cvd",
+            ("en16931-cii", "xrechnung-cii"),
+        ),
         ("ubl-invoice", scenarios.EN16931_ID, False, "en16931", ("en16931-ubl",)),
         ("cii", scenarios.EN16931_ID, False, "en16931", ("en16931-cii",)),
         ("cii", scenarios.EN16931_ID, True, "facturx-en16931", ("en16931-cii", "facturx-en16931")),
         ("cii", "urn:factur-x.eu:1p0:minimum", True, "facturx-minimum", ("facturx-minimum",)),
         ("cii", "urn:factur-x.eu:1p0:basicwl", False, "facturx-basicwl", ("facturx-basicwl",)),
-        ("cii", "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic", True,
-         "facturx-basic", ("facturx-basic",)),
-        ("cii", "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended", True,
-         "facturx-extended", ("facturx-extended",)),
-        ("cii", "urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p0:basic", True,
-         "facturx-basic", ("facturx-basic",)),
-        ("cii", scenarios.EXTENDED_CTC_FR_ID, False, "extended-ctc-fr",
-         ("extended-ctc-fr-cii", "br-fr-cii")),
+        (
+            "cii",
+            "urn:cen.eu:en16931:2017#compliant#urn:factur-x.eu:1p0:basic",
+            True,
+            "facturx-basic",
+            ("en16931-cii", "facturx-basic"),
+        ),
+        (
+            "cii",
+            "urn:cen.eu:en16931:2017#conformant#urn:factur-x.eu:1p0:extended",
+            True,
+            "facturx-extended",
+            ("facturx-extended",),
+        ),
+        (
+            "cii",
+            "urn:cen.eu:en16931:2017#compliant#urn:zugferd.de:2p0:basic",
+            True,
+            "facturx-basic",
+            ("en16931-cii", "facturx-basic"),
+        ),
+        (
+            "cii",
+            scenarios.EXTENDED_CTC_FR_ID,
+            False,
+            "extended-ctc-fr",
+            ("extended-ctc-fr-cii", "br-fr-cii"),
+        ),
     ],
 )
 def test_scenario_by_syntax_and_identifier(
@@ -74,14 +111,17 @@ def test_outdated_xrechnung_is_rejected_naming_current_version(spec: str) -> Non
     ((code, severity, message),) = chosen.notes
     assert code == "XRECHNUNG-VERSION-OUTDATED"
     assert severity == "error"
-    assert "XRechnung 3.0" in message and scenarios.XRECHNUNG_ID in message
+    assert "XRechnung 3.0" in message
+    assert scenarios.XRECHNUNG_ID in message
 
 
 @pytest.mark.parametrize(
     ("spec", "named"),
     [
-        ("urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
-         "Peppol BIS Billing 3.0"),
+        (
+            "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0",
+            "Peppol BIS Billing 3.0",
+        ),
         ("urn:ferd:CrossIndustryDocument:invoice:1p0:comfort", "ZUGFeRD 1.0"),
         ("urn:example:something-else", "urn:example:something-else"),
         (None, "no specification identifier"),

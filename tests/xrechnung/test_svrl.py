@@ -7,6 +7,7 @@ import pytest
 from xrechnung.schematron import normalise_location, normalise_severity, parse_svrl
 
 SVRL = 'xmlns:svrl="http://purl.oclc.org/dsdl/svrl"'
+INVOICE = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,8 @@ def test_location_syntax_is_unified(raw: str, expected: str) -> None:
 def test_parse_failed_asserts_reports_and_contexts() -> None:
     svrl = f"""<svrl:schematron-output {SVRL}>
       <svrl:fired-rule context="cac:InvoiceLine"/>
-      <svrl:failed-assert id="BR-21" flag="fatal" location="/Q{{urn:oasis:names:specification:ubl:schema:xsd:Invoice-2}}Invoice[1]" test="cbc:ID">
+      <svrl:failed-assert id="BR-21" flag="fatal" test="cbc:ID"
+        location="/Q{{{INVOICE}}}Invoice[1]">
         <svrl:text>[BR-21]-Each Invoice line (BG-25)
            shall have an Invoice line identifier (BT-126).</svrl:text>
       </svrl:failed-assert>
@@ -98,7 +100,9 @@ def test_factur_x_skeleton_output_without_flags_rejects(cii_en16931_xml: bytes) 
     from xrechnung.validate import validate
 
     xml = cii_en16931_xml.replace(b"urn:cen.eu:en16931:2017", b"urn:factur-x.eu:1p0:basicwl", 1)
-    broken = xml.replace(b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>999</ram:TypeCode>", 1)
+    broken = xml.replace(
+        b"<ram:TypeCode>380</ram:TypeCode>", b"<ram:TypeCode>999</ram:TypeCode>", 1
+    )
     report = validate(broken, skip_schema=True)
     assert report.scenario == "facturx-basicwl"
     fx = [f for f in report.findings if f.source == "facturx-basicwl"]
