@@ -2,7 +2,8 @@
 
 Same vectors as test_crypto_vectors.py, plus both directions live: the page encrypts and Python
 decrypts; Python makes a member key file and the page opens a share, and the other way round.
-Every case runs with WebCrypto's ML-KEM-768 and with the bundled noble fallback.
+Every case runs twice: all-WebCrypto, and all-noble (the bundled fallback for ML-KEM-768,
+ML-DSA-65, X25519 and Ed25519).
 """
 
 from __future__ import annotations
@@ -105,11 +106,12 @@ def page(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[
         """async (name) => {
             window.env = await import("/static/bids/envelope.js");
             env.setPostQuantumBackend(name);
-            return (await env.mlKemBackend()).name;
+            env.setClassicalBackend(name);
+            return [(await env.mlKemBackend()).name, (await env.classicalBackend()).name];
         }""",
         request.param,
     )
-    assert backend == request.param
+    assert backend == [request.param, request.param]
     yield pg
     context.close()
     assert not errors
@@ -118,11 +120,14 @@ def page(request: pytest.FixtureRequest, browser: Any, server: str) -> Iterator[
 def test_webcrypto_backend_is_detected_without_forcing(browser: Any, server: str) -> None:
     pg = browser.new_page()
     pg.goto(server + "/")
-    name = pg.evaluate(
-        """async () => (await (await import("/static/bids/envelope.js")).mlKemBackend()).name"""
+    names = pg.evaluate(
+        """async () => {
+            const env = await import("/static/bids/envelope.js");
+            return [(await env.mlKemBackend()).name, (await env.classicalBackend()).name];
+        }"""
     )
     pg.close()
-    assert name == "webcrypto"  # Chromium 156 has ML-KEM-768 in WebCrypto
+    assert names == ["webcrypto", "webcrypto"]  # Chromium 156 has all of them in WebCrypto
 
 
 def test_js_reproduces_and_decrypts_the_vectors(page: Any) -> None:

@@ -1,9 +1,9 @@
 // Sealed-bid envelope v1 in the browser: the same format as bids/crypto (see docs/envelope.md).
 //
 // Plain ES module, no build step. Everything runs on WebCrypto (X25519, HKDF-SHA-256,
-// AES-256-GCM, PBKDF2, Ed25519, and ML-KEM-768 / ML-DSA-65 where the browser has them). When
-// WebCrypto lacks ML-KEM-768 or ML-DSA-65, the bundled @noble/post-quantum build under
-// ./vendor/ is imported on first use, from this server, never from a CDN.
+// AES-256-GCM, PBKDF2, Ed25519, and ML-KEM-768 / ML-DSA-65 where the browser has them). Where
+// WebCrypto lacks ML-KEM-768 / ML-DSA-65 (or, in older browsers, X25519 / Ed25519), the bundled
+// noble builds under ./vendor/ are imported on first use, from this server, never from a CDN.
 
 const subtle = globalThis.crypto.subtle;
 const enc = new TextEncoder();
@@ -226,25 +226,81 @@ async function mlDsaBackend() {
 }
 
 // ---------------------------------------------------------------------------------------------
-// X25519
+// X25519 and Ed25519: WebCrypto first (Chromium 133+, Firefox 130+, Safari 17+), bundled noble
+// for older browsers. A private X25519 key is an opaque handle {publicKey, ...} from loadX25519.
 
-async function x25519Private(raw, extractable = true) {
-  return subtle.importKey("pkcs8", concatBytes(X25519_PKCS8_PREFIX, raw), { name: "X25519" }, extractable, [
-    "deriveBits",
-  ]);
+let forcedClassical = null;
+let classicalPromise = null;
+
+/** Force "webcrypto" or "noble" for X25519/Ed25519 (tests); null restores detection. */
+export function setClassicalBackend(name) {
+  forcedClassical = name;
+  classicalPromise = null;
 }
 
-async function x25519PublicOf(privateKey) {
-  const jwk = await subtle.exportKey("jwk", privateKey);
-  return b64uDecode(jwk.x, 32);
+const webcryptoClassical = {
+  name: "webcrypto",
+  async loadX25519(raw) {
+    const pkcs8 = concatBytes(X25519_PKCS8_PREFIX, raw);
+    // Imported once extractable to learn the public key, then again so the page keeps only a
+    // non-extractable handle.
+    const open = await subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, true, ["deriveBits"]);
+    const publicKey = b64uDecode((await subtle.exportKey("jwk", open)).x, 32);
+    const key = await subtle.importKey("pkcs8", pkcs8, { name: "X25519" }, false, ["deriveBits"]);
+    return { publicKey, key };
+  },
+  async sharedX25519(handle, publicRaw) {
+    const pub = await subtle.importKey("raw", publicRaw, { name: "X25519" }, false, []);
+    return new Uint8Array(await subtle.deriveBits({ name: "X25519", public: pub }, handle.key, 256));
+  },
+  async verifyEd25519(publicRaw, signature, message) {
+    const key = await subtle.importKey("raw", publicRaw, { name: "Ed25519" }, false, ["verify"]);
+    return subtle.verify({ name: "Ed25519" }, key, signature, message);
+  },
+};
+
+async function nobleClassical() {
+  const { x25519, ed25519 } = await import(new URL("./vendor/noble-25519.js", import.meta.url));
+  return {
+    name: "noble",
+    async loadX25519(raw) {
+      return { publicKey: x25519.getPublicKey(raw), raw: raw.slice() };
+    },
+    async sharedX25519(handle, publicRaw) {
+      return x25519.getSharedSecret(handle.raw, publicRaw);
+    },
+    async verifyEd25519(publicRaw, signature, message) {
+      // zip215: false = RFC 8032 strict, as WebCrypto and Python's cryptography verify.
+      return ed25519.verify(signature, message, publicRaw, { zip215: false });
+    },
+  };
 }
 
-async function x25519Shared(privateKey, publicRaw) {
-  const pub = await subtle.importKey("raw", publicRaw, { name: "X25519" }, false, []);
+/** The X25519/Ed25519 implementation in use: {name: "webcrypto" | "noble", ...}. */
+export function classicalBackend() {
+  if (!classicalPromise) {
+    classicalPromise = (async () => {
+      if (forcedClassical === "noble") return nobleClassical();
+      if (forcedClassical === "webcrypto") return webcryptoClassical;
+      const both =
+        (await webcryptoHas("X25519", ["deriveBits"])) && (await webcryptoHas("Ed25519", ["sign", "verify"]));
+      return both ? webcryptoClassical : nobleClassical();
+    })();
+  }
+  return classicalPromise;
+}
+
+async function loadX25519(raw) {
+  return (await classicalBackend()).loadX25519(raw);
+}
+
+async function x25519Shared(handle, publicRaw) {
   try {
-    return new Uint8Array(await subtle.deriveBits({ name: "X25519", public: pub }, privateKey, 256));
+    const shared = await (await classicalBackend()).sharedX25519(handle, publicRaw);
+    if (shared.every((b) => b === 0)) throw new Error("all-zero shared secret");
+    return shared;
   } catch (e) {
-    throw new EnvelopeError("envelope_tampered", "X25519 key agreement failed: " + e.message);
+    throw new EnvelopeError("envelope_tampered", "X25519 key agreement failed (invalid key): " + e.message);
   }
 }
 
@@ -289,10 +345,8 @@ function publicKeyJson(x25519, mlkem768, keyId) {
  * the public half is recomputed. Resolves to {x25519: CryptoKey, mlkemSeed, publicKey}.
  */
 export async function importPrivateKeyRaw(x25519Raw, mlkemSeed) {
-  // Imported once extractable to learn the public key, then again so the page keeps only a
-  // non-extractable handle.
-  const xPublic = await x25519PublicOf(await x25519Private(x25519Raw));
-  const x25519 = await x25519Private(x25519Raw, false);
+  const x25519 = await loadX25519(x25519Raw);
+  const xPublic = x25519.publicKey;
   const mPublic = await (await mlKemBackend()).publicFromSeed(mlkemSeed);
   const publicKey = await parsePublicKey(publicKeyJson(xPublic, mPublic, await keyIdFor(xPublic, mPublic)));
   return { x25519, mlkemSeed, publicKey };
@@ -358,16 +412,9 @@ function aadFor(headerHash, index, last) {
 export async function createSealer(recipient, options = {}) {
   const chunkLog2 = options.chunkLog2 ?? DEFAULT_CHUNK_LOG2;
   if (chunkLog2 < MIN_CHUNK_LOG2 || chunkLog2 > MAX_CHUNK_LOG2) throw new RangeError("chunkLog2");
-  let ephPrivate;
-  let ephPublic;
-  if (options._x25519Ephemeral) {
-    ephPrivate = await x25519Private(options._x25519Ephemeral);
-    ephPublic = await x25519PublicOf(ephPrivate);
-  } else {
-    const pair = await subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]);
-    ephPrivate = pair.privateKey;
-    ephPublic = new Uint8Array(await subtle.exportKey("raw", pair.publicKey));
-  }
+  // Any 32 random bytes are an X25519 private key (RFC 7748 clamps them when used).
+  const ephPrivate = await loadX25519(options._x25519Ephemeral ?? crypto.getRandomValues(new Uint8Array(32)));
+  const ephPublic = ephPrivate.publicKey;
   const ssX = await x25519Shared(ephPrivate, recipient.x25519);
   const kem = options._mlkem ?? (await (await mlKemBackend()).encapsulate(recipient.mlkem768));
   const salt = options._salt ?? crypto.getRandomValues(new Uint8Array(32));
@@ -565,9 +612,9 @@ export async function memberKeyGenerate({ passphrase, label = "", iterations = M
     throw new EnvelopeError("passphrase", "passphrase must have at least 12 characters");
   }
   if (iterations < MIN_ITERATIONS || iterations > MAX_ITERATIONS) throw new RangeError("iterations");
-  const xPair = await subtle.generateKey({ name: "X25519" }, true, ["deriveBits"]);
-  const xPublic = new Uint8Array(await subtle.exportKey("raw", xPair.publicKey));
-  const xRaw = b64uDecode((await subtle.exportKey("jwk", xPair.privateKey)).d, 32);
+  const xRaw = crypto.getRandomValues(new Uint8Array(32));
+  const xHandle = await loadX25519(xRaw);
+  const xPublic = xHandle.publicKey;
   const kem = await (await mlKemBackend()).generate();
   const keyId = await keyIdFor(xPublic, kem.publicKey);
   const publicJson = publicKeyJson(xPublic, kem.publicKey, keyId);
@@ -595,7 +642,7 @@ export async function memberKeyGenerate({ passphrase, label = "", iterations = M
   return {
     keyFile,
     publicKey: publicJson,
-    privateKey: { x25519: xPair.privateKey, mlkemSeed: kem.seed, publicKey },
+    privateKey: { x25519: xHandle, mlkemSeed: kem.seed, publicKey },
   };
 }
 
@@ -727,8 +774,13 @@ export async function verifyReceipt(receiptInput, serviceKeyInput, { log } = {})
     fail(`receipt was signed by service key ${fields.service_key_id}, not by ${service.kid}`);
   }
   const message = concatBytes(enc.encode("zuschlag-receipt-v1\n"), enc.encode(canonicalJson(fields)));
-  const ed = await subtle.importKey("raw", b64uDecode(service.ed25519, 32), { name: "Ed25519" }, false, ["verify"]);
-  if (!(await subtle.verify({ name: "Ed25519" }, ed, b64uDecode(receipt.signatures.ed25519, 64), message))) {
+  const classical = await classicalBackend();
+  const edOk = await classical.verifyEd25519(
+    b64uDecode(service.ed25519, 32),
+    b64uDecode(receipt.signatures.ed25519, 64),
+    message,
+  );
+  if (!edOk) {
     fail("receipt Ed25519 signature is invalid (receipt forged or altered)");
   }
   const dsa = await mlDsaBackend();
