@@ -8,6 +8,7 @@ asker of a question, unanswered questions, officers) is never selected for the p
 
 import json
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
@@ -16,8 +17,6 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
-    Exists,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
@@ -183,7 +182,8 @@ def tender_cpv_filter(*, prefix: str) -> Q:
     # The additional codes are a JSON list of strings; on both databases its text form has a
     # quote right before every element, so '"4521' finds an element starting with 4521.
     in_additional = Q(cpv_additional_text__contains=f'"{digits}')
-    in_lot = Q(Exists(Lot.objects.filter(tender=OuterRef("pk"), cpv_main__startswith=digits)))
+    # Not correlated: the lots matching the prefix are found once, not once per tender.
+    in_lot = Q(pk__in=Lot.objects.filter(cpv_main__startswith=digits).values("tender_id"))
     return Q(cpv_main__startswith=digits) | in_additional | in_lot
 
 
@@ -202,14 +202,42 @@ def tender_public_queryset() -> QuerySet[Tender]:
     return Tender.objects.public().select_related("authority").order_by("-published_at", "-pk")
 
 
+# What a result list shows (portal, feed, API list). Long texts stay in the database: on a page
+# deep into the results SQLite otherwise reads every skipped row's description.
+LIST_FIELDS = (
+    "id",
+    "public_id",
+    "reference",
+    "title",
+    "state",
+    "cpv_main",
+    "cpv_additional",
+    "nuts",
+    "contract_type",
+    "procedure",
+    "regime",
+    "estimated_value",
+    "currency",
+    "questions_deadline",
+    "submission_deadline",
+    "published_at",
+    "authority__id",
+    "authority__name",
+    "authority__country",
+    "authority__city",
+    "authority__nuts",
+)
+
+
 def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
     """Public tenders matching ``query``; a constant number of queries whatever the page size."""
     query = query or PortalQuery()
-    tenders = tender_public_queryset()
+    tenders = tender_public_queryset().only(*LIST_FIELDS)
     if query.text:
         tenders = tenders.filter(tender_text_filter(text=query.text))
     if query.cpv_prefix:
-        tenders = tenders.annotate(
+        # alias, not annotate: the cast is only filtered on, never selected or counted over.
+        tenders = tenders.alias(
             cpv_additional_text=Cast("cpv_additional", output_field=TextField())
         ).filter(tender_cpv_filter(prefix=query.cpv_prefix))
     if query.deadline_from:
@@ -385,7 +413,12 @@ def tender_public_by_ocid(*, ocid: str) -> Tender:
     prefix = f"{settings.ZUSCHLAG_OCID_PREFIX}-"
     if not ocid.startswith(prefix):
         raise PortalNotFoundError(f"{ocid!r} is not an OCID of this service.")
-    tender = tender_public_queryset().filter(reference=ocid[len(prefix) :]).first()
+    # The ocid ends in the tender's public UUID (Tender.ocid, tenders.publication.ocds.ocid).
+    try:
+        public_id = uuid.UUID(ocid[len(prefix) :])
+    except ValueError:
+        raise PortalNotFoundError(f"{ocid!r} is not an OCID of this service.") from None
+    tender = tender_public_queryset().filter(public_id=public_id).first()
     if tender is None:
         raise PortalNotFoundError(f"No published tender with the OCID {ocid!r}.")
     return tender

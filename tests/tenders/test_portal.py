@@ -350,6 +350,13 @@ def test_feed_lists_newly_published_tenders_newest_first(client):
     assert _feed_entries(client) == [new.reference, old.reference]
 
 
+def test_feed_query_count_is_fixed(client, django_assert_max_num_queries):
+    for _ in range(60):
+        add_lot(make_tender(cpv_additional=["45210000-2"]), number=1)
+    with django_assert_max_num_queries(3):
+        assert len(_feed_entries(client)) == 50
+
+
 def test_feed_per_cpv_prefix(client):
     roads = make_tender(cpv_main="45233120-6")
     make_tender(cpv_main="72000000-5")
