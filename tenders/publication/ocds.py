@@ -14,10 +14,11 @@ Lots, bid statistics and per-lot awards use the official OCDS extensions named i
 
 from __future__ import annotations
 
+import calendar
 import json
 import re
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,7 @@ from tenders.publication.data import (
     Contract,
     ContractType,
     CriterionKind,
+    Lot,
     LotAward,
     Organisation,
     PlaceOfPerformance,
@@ -285,15 +287,9 @@ def _tender(procedure: Procedure, parties: _Parties, published_at: datetime) -> 
             lot_json["value"] = _value(
                 f"lots[{index}].estimated_value", lot.estimated_value, currency
             )
-        if lot.start_date or lot.end_date:
-            period = {}
-            if lot.start_date:
-                period["startDate"] = _day(lot.start_date, zone)
-            if lot.end_date:
-                period["endDate"] = _day(lot.end_date, zone, end=True)
+        period = _lot_period(lot, zone)
+        if period:
             lot_json["contractPeriod"] = period
-        elif lot.duration_months:
-            lot_json["contractPeriod"] = {"durationInDays": lot.duration_months * 30}
         tender["lots"].append(lot_json)
         item: dict[str, Any] = {
             "id": f"item-{lot.key}",
@@ -307,6 +303,30 @@ def _tender(procedure: Procedure, parties: _Parties, published_at: datetime) -> 
             item["deliveryLocations"] = [_location(lot.place_of_performance)]
         tender["items"].append(item)
     return tender
+
+
+def _add_months(day: date, months: int) -> date:
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _lot_period(lot: Lot, zone: tzinfo | None) -> dict[str, Any]:
+    period: dict[str, Any] = {}
+    end = lot.end_date
+    if lot.start_date and not end and lot.duration_months:
+        # "24 months from 1 Jan 2027" ends on 31 Dec 2028: the day before the same date.
+        end = _add_months(lot.start_date, lot.duration_months) - timedelta(days=1)
+    if lot.start_date:
+        period["startDate"] = _day(lot.start_date, zone)
+    if end:
+        period["endDate"] = _day(end, zone, end=True)
+    if lot.start_date and end:
+        period["durationInDays"] = (end - lot.start_date).days + 1
+    elif lot.duration_months:
+        # OCDS counts days only; without a start date a month is taken as 30 days.
+        period["durationInDays"] = lot.duration_months * 30
+    return period
 
 
 def _lot_ids(procedure: Procedure) -> dict[str, str]:
