@@ -10,7 +10,15 @@ from django.utils.translation import gettext_lazy as _
 
 from procurement.core.models import User
 from procurement.core.roles import Role
-from tenders.models import CancellationGround, ContractType, CriterionKind, Lot, Procedure, Tender
+from tenders.models import (
+    CancellationGround,
+    ContractType,
+    CriterionKind,
+    Lot,
+    Procedure,
+    ReviewBody,
+    Tender,
+)
 from tenders.services import CriterionInput, LotInput, TenderInput
 
 DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -54,6 +62,11 @@ class TenderForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    contact_email = forms.EmailField(label=_("Contact e-mail"), required=False)
+    contact_phone = forms.CharField(label=_("Contact telephone"), required=False, max_length=40)
+    review_body = forms.ModelChoiceField(
+        label=_("Review body (Vergabekammer)"), queryset=ReviewBody.objects.all(), required=False
+    )
     participation_deadline = _dt_field(_("Deadline for requests to participate"))
     questions_deadline = _dt_field(_("Deadline for questions"))
     submission_deadline = _dt_field(_("Deadline for offers"), required=True)
@@ -63,6 +76,7 @@ class TenderForm(forms.Form):
     def for_tender(cls, tender: Tender) -> "TenderForm":
         initial = {name: getattr(tender, name) for name in TenderInput.__dataclass_fields__}
         initial["cpv_additional"] = " ".join(tender.cpv_additional or [])
+        initial["review_body"] = tender.review_body_id
         return cls(initial=initial)
 
     def to_input(self) -> TenderInput:
@@ -84,6 +98,9 @@ class TenderForm(forms.Form):
             questions_deadline=data["questions_deadline"],
             submission_deadline=data["submission_deadline"],
             opening_at=data["opening_at"],
+            contact_email=data["contact_email"],
+            contact_phone=data["contact_phone"],
+            review_body_id=data["review_body"].pk if data["review_body"] else None,
         )
 
 
