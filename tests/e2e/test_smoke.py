@@ -33,3 +33,10 @@ def test_wrong_password_is_refused(page, login):
     with pytest.raises(AssertionError, match="login as 'e2e-approver' failed"):
         login(page, "e2e-approver", "wrong-password")
     assert page.locator("header .who").count() == 0
+
+
+def test_login_as_skips_the_form(page, login_as):
+    user = person(AuthorityFactory(), Role.AP_CLERK, username="e2e-clerk")
+    login_as(page, user)
+    page.goto("/")
+    assert page.locator("header .who").inner_text() == user.get_full_name()
