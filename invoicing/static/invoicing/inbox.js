@@ -63,7 +63,7 @@
   const status = document.getElementById("bulk-status");
   bulk.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const response = await fetch(bulk.action, {
+    const response = await fetch(bulk.getAttribute("action"), {
       method: "POST", body: new FormData(bulk), credentials: "same-origin",
       headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
     });
