@@ -22,6 +22,7 @@ from bids.crypto import (
     MEDIA_TYPE,
     BidCryptoError,
     HybridPublicKey,
+    LogCheckpoint,
     MemberKeyFile,
     Receipt,
     ReceiptError,
@@ -30,6 +31,7 @@ from bids.crypto import (
     envelope_encrypt,
     envelope_encrypt_iter,
     envelope_size,
+    log_checkpoint_verify,
     log_import,
     member_key_generate,
     receipt_verify,
@@ -156,6 +158,20 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
     service = ServiceVerifyKey.from_json(Path(args.service_key).read_bytes())
     log = None
     head = args.head
+    checkpoint = None
+    if args.checkpoint:
+        checkpoint = LogCheckpoint.from_json(Path(args.checkpoint).read_bytes())
+        log_checkpoint_verify(checkpoint=checkpoint, service_key=service)
+        if checkpoint.tender != receipt.entry.tender:
+            raise ReceiptError(
+                f"checkpoint is for tender {checkpoint.tender!r}, "
+                f"receipt for {receipt.entry.tender!r}"
+            )
+        if head and head != checkpoint.head:
+            raise ReceiptError("--head and the checkpoint's head differ")
+        head = checkpoint.head
+        if not args.log:
+            raise CliError("--checkpoint needs --log: the log export that leads to its head")
     if args.log:
         tender, log, claimed_head = log_import(Path(args.log).read_bytes())
         if tender != receipt.entry.tender:
@@ -181,6 +197,11 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
     )
     if log is not None:
         print(f"  bid log verified: {len(log)} entries, this bid at position {entry.position}")
+    if checkpoint is not None:
+        print(
+            f"  signed checkpoint of {checkpoint.at}: {checkpoint.entries} entries, head "
+            f"{checkpoint.head} (the log that was opened contains this bid)"
+        )
     if args.envelope:
         print(f"  {args.envelope} matches the receipt's ciphertext hash")
     return 0
@@ -374,6 +395,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--service-key", required=True, help="the service's public key (JSON)")
     p.add_argument("--log", help="bid log export: also check the chain and the position")
     p.add_argument("--head", help="expected log head (e.g. from the opening record)")
+    p.add_argument("--checkpoint", help="signed log checkpoint (opening record); needs --log")
     p.add_argument("--envelope", help="the encrypted file: check its SHA-256")
     p.set_defaults(func=cmd_verify_receipt)
 

@@ -54,9 +54,12 @@ from .opening import (
     share_decrypt,
 )
 from .receipts import (
+    LogCheckpoint,
     Receipt,
     ServiceSigningKey,
     ServiceVerifyKey,
+    log_checkpoint_sign,
+    log_checkpoint_verify,
     receipt_sign,
     receipt_verify,
 )
@@ -77,6 +80,7 @@ __all__ = [
     "HybridPublicKey",
     "KeyFormatError",
     "LogChainError",
+    "LogCheckpoint",
     "LogEntry",
     "LogEvent",
     "MemberKeyFile",
@@ -101,6 +105,8 @@ __all__ = [
     "genesis_hash",
     "header_parse",
     "log_append",
+    "log_checkpoint_sign",
+    "log_checkpoint_verify",
     "log_export",
     "log_import",
     "log_verify",

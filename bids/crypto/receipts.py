@@ -8,13 +8,14 @@ verifies only if BOTH signatures verify, so forging one needs breaking both algo
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric import ed25519, mldsa
 
-from .bidlog import LogEntry, log_verify
+from .bidlog import LogEntry, log_verify, timestamp_format
 from .encoding import b64u_decode, b64u_encode, canonical_json, expect, json_object
 from .errors import KeyFormatError, LogChainError, ReceiptError
 
@@ -260,3 +261,113 @@ def receipt_verify(
             f"log entry {entry.position} is not the entry this receipt was issued for: "
             "the log was rewritten"
         )
+
+
+CHECKPOINT_TYPE = "zuschlag-bid-log-checkpoint"
+CHECKPOINT_LABEL = b"zuschlag-checkpoint-v1\n"
+
+
+@dataclass(frozen=True)
+class LogCheckpoint:
+    """A signed statement "tender T's bid log had N entries with head H at time A".
+
+    Print it in the opening record (Niederschrift) and hand it to bidders: with it, a receipt
+    plus a log export proves the bid was in the log that was opened.
+    """
+
+    tender: str
+    entries: int
+    head: str
+    at: str
+    service_key_id: str
+    ed25519_signature: bytes
+    mldsa65_signature: bytes
+
+    def signed_fields(self) -> dict[str, Any]:
+        return {
+            "type": CHECKPOINT_TYPE,
+            "v": 1,
+            "tender": self.tender,
+            "entries": self.entries,
+            "head": self.head,
+            "at": self.at,
+            "service_key_id": self.service_key_id,
+        }
+
+    def to_json(self) -> str:
+        return (
+            canonical_json(
+                {
+                    "checkpoint": self.signed_fields(),
+                    "signatures": {
+                        "ed25519": b64u_encode(self.ed25519_signature),
+                        "ml-dsa-65": b64u_encode(self.mldsa65_signature),
+                    },
+                }
+            ).decode("utf-8")
+            + "\n"
+        )
+
+    @classmethod
+    def from_json(cls, data: str | bytes) -> LogCheckpoint:
+        what = "log checkpoint"
+        try:
+            obj = json_object(data, what=what, max_bytes=64 * 1024)
+            fields = expect(obj, "checkpoint", dict, what=what)
+            sigs = expect(obj, "signatures", dict, what=what)
+            if fields.get("type") != CHECKPOINT_TYPE or fields.get("v") != 1:
+                raise KeyFormatError(f"{what}: not a {CHECKPOINT_TYPE} version 1")
+            return cls(
+                tender=expect(fields, "tender", str, what=what),
+                entries=expect(fields, "entries", int, what=what),
+                head=expect(fields, "head", str, what=what),
+                at=expect(fields, "at", str, what=what),
+                service_key_id=expect(fields, "service_key_id", str, what=what),
+                ed25519_signature=b64u_decode(
+                    expect(sigs, "ed25519", str, what=what), field="ed25519", length=64
+                ),
+                mldsa65_signature=b64u_decode(
+                    expect(sigs, "ml-dsa-65", str, what=what),
+                    field="ml-dsa-65",
+                    length=MLDSA65_SIG_LEN,
+                ),
+            )
+        except KeyFormatError as exc:
+            raise ReceiptError(f"checkpoint unreadable: {exc}") from exc
+
+
+def log_checkpoint_sign(
+    *, tender: str, entries: list[LogEntry], at: datetime, signing_key: ServiceSigningKey
+) -> LogCheckpoint:
+    """Verify the chain, then sign its head (e.g. when the opening starts)."""
+    head = log_verify(tender=tender, entries=entries)
+    unsigned = LogCheckpoint(
+        tender=tender,
+        entries=len(entries),
+        head=head,
+        at=timestamp_format(at),
+        service_key_id=signing_key.verify_key.key_id,
+        ed25519_signature=b"",
+        mldsa65_signature=b"",
+    )
+    ed_sig, ml_sig = signing_key.sign(CHECKPOINT_LABEL + canonical_json(unsigned.signed_fields()))
+    return replace(unsigned, ed25519_signature=ed_sig, mldsa65_signature=ml_sig)
+
+
+def log_checkpoint_verify(*, checkpoint: LogCheckpoint, service_key: ServiceVerifyKey) -> None:
+    """Check both signatures; raises ReceiptError. Then use ``checkpoint.head`` as expected head."""
+    if checkpoint.service_key_id != service_key.key_id:
+        raise ReceiptError(
+            f"checkpoint was signed by service key {checkpoint.service_key_id}, "
+            f"not by the given key {service_key.key_id}"
+        )
+    message = CHECKPOINT_LABEL + canonical_json(checkpoint.signed_fields())
+    try:
+        ed25519.Ed25519PublicKey.from_public_bytes(service_key.ed25519).verify(
+            checkpoint.ed25519_signature, message
+        )
+        mldsa.MLDSA65PublicKey.from_public_bytes(service_key.mldsa65).verify(
+            checkpoint.mldsa65_signature, message
+        )
+    except InvalidSignature as exc:
+        raise ReceiptError("checkpoint signature is invalid (forged or altered)") from exc

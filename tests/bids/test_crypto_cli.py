@@ -27,6 +27,7 @@ from bids.crypto import (
     ServiceSigningKey,
     envelope_decrypt_bytes,
     log_append,
+    log_checkpoint_sign,
     log_export,
     opening_key_generate,
     opening_key_recover,
@@ -253,6 +254,25 @@ def test_submit_streams_and_receipt_verifies_offline(
     assert "receipt OK" in out
     assert "lot 2" in out
     assert "this bid at position 1" in out
+
+    checkpoint = log_checkpoint_sign(
+        tender="T-1", entries=state.log, at=datetime.now(UTC), signing_key=state.signing
+    )
+    (tmp_path / "checkpoint.json").write_text(checkpoint.to_json())
+    code = main(
+        [
+            "verify-receipt",
+            str(receipt_path),
+            "--service-key",
+            str(tmp_path / "service.json"),
+            "--log",
+            str(tmp_path / "log.json"),
+            "--checkpoint",
+            str(tmp_path / "checkpoint.json"),
+        ]
+    )
+    assert code == 0
+    assert "the log that was opened contains this bid" in capsys.readouterr().out
 
 
 def test_verify_receipt_detects_forgery_and_deleted_entry(

@@ -228,3 +228,42 @@ def test_receipt_against_rewritten_log(service_key: ServiceSigningKey) -> None:
 
 def test_signed_message_has_domain_label() -> None:
     assert SIGNING_LABEL == b"zuschlag-receipt-v1\n"
+
+
+def test_checkpoint_pins_the_head(service_key: ServiceSigningKey) -> None:
+    from bids.crypto import LogCheckpoint, log_checkpoint_sign, log_checkpoint_verify
+
+    entries = _log()
+    checkpoint = log_checkpoint_sign(
+        tender=TENDER, entries=entries, at=T0 + timedelta(days=1), signing_key=service_key
+    )
+    parsed = LogCheckpoint.from_json(checkpoint.to_json())
+    log_checkpoint_verify(checkpoint=parsed, service_key=service_key.verify_key)
+    assert (parsed.entries, parsed.head) == (5, entries[-1].entry_hash)
+    receipt = receipt_sign(entry=entries[0], signing_key=service_key)
+    receipt_verify(
+        receipt=receipt, service_key=service_key.verify_key, log=entries, expected_head=parsed.head
+    )
+    with pytest.raises(ReceiptError, match="differs from the expected head"):
+        receipt_verify(
+            receipt=receipt,
+            service_key=service_key.verify_key,
+            log=entries[:4],
+            expected_head=parsed.head,
+        )
+    data = json.loads(checkpoint.to_json())
+    data["checkpoint"]["entries"] = 4
+    with pytest.raises(ReceiptError, match="checkpoint signature is invalid"):
+        log_checkpoint_verify(
+            checkpoint=LogCheckpoint.from_json(json.dumps(data)),
+            service_key=service_key.verify_key,
+        )
+
+
+def test_checkpoint_refuses_a_broken_chain(service_key: ServiceSigningKey) -> None:
+    from bids.crypto import log_checkpoint_sign
+
+    entries = _log()
+    del entries[2]
+    with pytest.raises(LogChainError):
+        log_checkpoint_sign(tender=TENDER, entries=entries, at=T0, signing_key=service_key)
