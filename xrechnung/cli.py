@@ -151,13 +151,17 @@ def cmd_rules(args: argparse.Namespace) -> int:
         print(json.dumps(summary, indent=2))
         return EXIT_OK if all(p["verified"] for p in summary) else EXIT_REJECTED
     print(f"rules directory: {rulepacks.rules_dir()}")
-    for pack in summary:
-        state = "verified" if pack["verified"] else f"NOT VERIFIED: {pack['problem']}"
-        print(f"\n{pack['name']}  {pack['version']}  [{state}]")
-        print(f"  origin:   {pack['origin']}")
-        print(f"  location: {pack['location']}")
-        print(f"  provides: {', '.join(pack['roles'])}")  # type: ignore[arg-type]
-        for rel, digest in pack["files"].items():  # type: ignore[attr-defined]
+    for entry in summary:
+        state = "verified" if entry["verified"] else f"NOT VERIFIED: {entry['problem']}"
+        print(f"\n{entry['name']}  {entry['version']}  [{state}]")
+        print(f"  origin:   {entry['origin']}")
+        print(f"  location: {entry['location']}")
+        roles = entry["roles"]
+        files = entry["files"]
+        assert isinstance(roles, list)
+        assert isinstance(files, dict)
+        print(f"  provides: {', '.join(roles)}")
+        for rel, digest in files.items():
             print(f"  {digest}  {rel}")
     return EXIT_OK if all(p["verified"] for p in summary) else EXIT_REJECTED
 

@@ -55,6 +55,7 @@ def extract(data: bytes) -> PdfExtraction:
             warnings.simplefilter("ignore")
             reader = PdfReader(io.BytesIO(data), strict=False)
             if reader.is_encrypted:
+                opened: object
                 try:
                     opened = reader.decrypt("")
                 except Exception:
@@ -195,7 +196,8 @@ def _apply_xmp(info: PdfInfo, xmp: bytes | None) -> None:
         ns, _, local = el.tag[1:].partition("}")
         if el.text and el.text.strip() and len(el) == 0:
             values.setdefault(f"{ns}|{local}", el.text.strip())
-        for key, value in el.attrib.items():
+        for raw_key, raw_value in el.attrib.items():
+            key, value = str(raw_key), str(raw_value)
             if key.startswith("{"):
                 ans, _, alocal = key[1:].partition("}")
                 values.setdefault(f"{ans}|{alocal}", value.strip())

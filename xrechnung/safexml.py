@@ -66,7 +66,11 @@ def parse_bytes(data: bytes, *, limit: int | None = None) -> etree._ElementTree:
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
         raise XmlInputError("XML-NOT-WELL-FORMED", f"XML parse error: {exc}") from exc
     docinfo = tree.docinfo
-    if docinfo.doctype or docinfo.internalDTD is not None or docinfo.externalDTD is not None:
+    if (
+        getattr(docinfo, "doctype", None)
+        or docinfo.internalDTD is not None
+        or docinfo.externalDTD is not None
+    ):
         raise XmlInputError(
             "XML-DTD-FORBIDDEN",
             "document type declarations (DTD, entities) are not allowed in an e-invoice",

@@ -165,7 +165,8 @@ def normalise_severity(flag: str | None) -> str:
 
 def _text(el: etree._Element) -> str:
     text_el = el.find(f"{_S}text")
-    raw = "".join(text_el.itertext()) if text_el is not None else "".join(el.itertext())
+    source = text_el if text_el is not None else el
+    raw = "".join(str(t) for t in source.itertext())
     return " ".join(raw.split())
 
 

@@ -46,7 +46,7 @@ def _attr_or_child(el: etree._Element, name: str) -> str:
         return value
     for child in el.iter(f"{_XSL}attribute"):
         if child.get("name") == name:
-            return "".join(child.itertext())
+            return "".join(str(t) for t in child.itertext())
     return ""
 
 
@@ -64,7 +64,9 @@ def learned_map(stylesheet: str) -> dict[str, str]:
     except (OSError, etree.XMLSyntaxError):
         return {}
     for assertion in tree.iter(f"{_SVRL}failed-assert", f"{_SVRL}successful-report"):
-        text = " ".join("".join(t.itertext()) for t in assertion.iter(f"{_SVRL}text"))
+        text = " ".join(
+            "".join(str(x) for x in t.itertext()) for t in assertion.iter(f"{_SVRL}text")
+        )
         terms = terms_in_text(text)
         bts = [t for t in terms if t.startswith("BT")]
         bgs = [t for t in terms if t.startswith("BG")]

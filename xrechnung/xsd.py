@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from pathlib import Path
+from typing import Any
 
 from lxml import etree
 
@@ -38,13 +39,14 @@ def validate(tree: etree._ElementTree, path: Path, *, max_findings: int = 200) -
     if xsd.validate(tree):
         return []
     findings = []
-    for n, err in enumerate(xsd.error_log):
+    errors: list[Any] = list(xsd.error_log)  # type: ignore[call-overload]
+    for n, err in enumerate(errors):
         if n >= max_findings:
             findings.append(
                 Finding(
                     id="XSD",
                     severity="error",
-                    message=f"further XML Schema errors omitted ({len(xsd.error_log)} in all)",
+                    message=f"further XML Schema errors omitted ({len(errors)} in all)",
                     source="xsd",
                 )
             )
