@@ -9,6 +9,13 @@ from workflows.four_eyes import ensure_second_person
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    # The site defaults to German; these tests read the English source messages.
+    with translation.override("en"):
+        yield
+
+
 def test_second_person_with_role_passes(officer, approver, authority):
     ensure_second_person(
         requested_by=officer, actor=approver, organisation=authority, role=Role.APPROVER
@@ -81,3 +88,21 @@ def test_message_goes_through_gettext(officer, authority, monkeypatch):
         ensure_second_person(
             requested_by=officer, actor=officer, organisation=authority, role=Role.APPROVER
         )
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("de", "hat diesen Schritt beantragt und darf ihn nicht selbst freigeben"),
+        ("fr", "a demandé cette étape et ne peut pas la valider"),
+        ("en", "requested this step and cannot also approve it"),
+    ],
+)
+def test_message_is_translated(officer, authority, language, expected):
+    with translation.override(language), pytest.raises(TransitionForbiddenError) as caught:
+        ensure_second_person(
+            requested_by=officer, actor=officer, organisation=authority, role=Role.APPROVER
+        )
+    # every language keeps the bilingual name of the rule in front, so it is recognisable
+    assert caught.value.message.startswith("Vier-Augen-Prinzip / four-eyes principle")
+    assert expected in caught.value.message
