@@ -201,29 +201,39 @@ def populate(*, count: int, seed: int) -> list[str]:
     return [t.reference for t in detail_sample]
 
 
-def measure(client: Client, urls: Callable[[int], str], *, rounds: int, warmup: int) -> dict:
-    for i in range(warmup):
-        response = client.get(urls(i))
-        if response.status_code != 200:
-            raise SystemExit(f"{urls(i)} answered {response.status_code}")
-    times = []
+def _timed_get(client: Client, url: str) -> float:
+    start = time.perf_counter()
+    response = client.get(url)
+    if hasattr(response, "streaming_content"):
+        b"".join(response.streaming_content)
+    else:
+        response.content  # noqa: B018 (the full body is part of the cost)
+    elapsed = (time.perf_counter() - start) * 1000
+    if response.status_code != 200:
+        raise SystemExit(f"{url} answered {response.status_code}")
+    return elapsed
+
+
+def measure_interleaved(
+    client: Client, cases: list[tuple[str, Callable[[int], str], bool]], *, rounds: int
+) -> dict[str, dict[str, float]]:
+    """Round-robin over the cases, so a busy neighbour on the machine slows all of them alike
+    and the ratios to the baselines stay fair."""
+    for name, urls, _goal in cases:
+        for i in range(10):
+            _timed_get(client, urls(i))
+    samples: dict[str, list[float]] = {name: [] for name, _u, _g in cases}
     for i in range(rounds):
-        url = urls(i)
-        start = time.perf_counter()
-        response = client.get(url)
-        if hasattr(response, "streaming_content"):
-            b"".join(response.streaming_content)
-        else:
-            response.content  # noqa: B018 (render fully)
-        times.append((time.perf_counter() - start) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"{url} answered {response.status_code}")
-    times.sort()
-    return {
-        "p50": statistics.median(times),
-        "p95": times[max(0, int(len(times) * 0.95) - 1)],
-        "n": len(times),
-    }
+        for name, urls, _goal in cases:
+            samples[name].append(_timed_get(client, urls(i)))
+    results = {}
+    for name, times in samples.items():
+        times.sort()
+        results[name] = {
+            "p50": statistics.median(times),
+            "p95": times[max(0, int(len(times) * 0.95) - 1)],
+        }
+    return results
 
 
 def query_count(client: Client, url: str) -> int:
@@ -289,9 +299,7 @@ def run(args: argparse.Namespace) -> None:
         ("API search", lambda i: f"/api/v1/tenders/?{searches[i % len(searches)]}", False),
         ("API detail", lambda i: f"/api/v1/tenders/{detail_refs[i % len(detail_refs)]}/", False),
     ]
-    results = {}
-    for name, urls, _goal in cases:
-        results[name] = measure(client, urls, rounds=args.rounds, warmup=10)
+    results = measure_interleaved(client, cases, rounds=args.rounds)
     bare = results["trivial view (baseline)"]["p50"]
     layout = results["trivial page in base.html (baseline)"]["p50"]
     print(f"\n{'page':38} {'p50 ms':>8} {'p95 ms':>8} {'x bare':>8} {'x layout':>9}  goal (3x)")

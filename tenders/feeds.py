@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from procurement.core.timeutil import BERLIN
 from tenders.models import Tender
-from tenders.portal_forms import CPV_PREFIX_RE
+from tenders.portal_forms import CPV_PREFIX_RE, choice_label
 from tenders.portal_selectors import tender_feed_items
 
 FEED_LENGTH = 50
@@ -57,8 +57,8 @@ class TenderFeed(Feed):
             "%(authority)s · %(type)s · %(procedure)s · CPV %(cpv)s · deadline %(deadline)s"
         ) % {
             "authority": item.authority.name,
-            "type": item.get_contract_type_display(),
-            "procedure": item.get_procedure_display(),
+            "type": choice_label("contract_type", item.contract_type),
+            "procedure": choice_label("procedure", item.procedure),
             "cpv": item.cpv_main,
             "deadline": deadline,
         }

@@ -31,6 +31,12 @@ def select_choices(field_name: str) -> tuple[tuple[str, str], ...]:
     return _choices_in(field_name, get_language())
 
 
+def choice_label(field_name: str, value: str) -> str:
+    """``get_<field>_display()`` without its cost: Django hashes every lazily translated label
+    of the field on each call, which made the labels the dearest part of a result list."""
+    return dict(select_choices(field_name)).get(value, value)
+
+
 class PortalSearchForm(forms.Form):
     q = forms.CharField(
         label=_("Search"),

@@ -70,8 +70,11 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     query = form.to_query() if form.is_bound else None
     paginator = Paginator(tender_portal_list(query=query), _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
+    labels = {name: dict(select_choices(name)) for name in SELECT_FIELDS}
     for tender in page.object_list:
         tender.public_state = tender_public_state(tender)
+        tender.contract_type_label = labels["contract_type"].get(tender.contract_type, "")
+        tender.procedure_label = labels["procedure"].get(tender.procedure, "")
     params = request.GET.copy()
     params.pop("page", None)
     return render(
