@@ -15,7 +15,7 @@ from pathlib import Path
 from lxml import etree
 
 from xrechnung import rulepacks, scenarios, schematron, terms
-from xrechnung.detect import detect
+from xrechnung.detect import detect, repair_root
 from xrechnung.report import Finding, Report, RulePackUse
 from xrechnung.safexml import XmlInputError, max_bytes, parse_bytes
 
@@ -124,17 +124,27 @@ def validate(
         report.input_error = True
         return report
     if found.unusual_root:
+        original = found.root or "?"
+        if repair_root(tree.getroot(), found.syntax):
+            found = detect(tree.getroot())
+            what = f"it was read as {found.root}"
+        else:
+            what = "the rules were run on the fragment as given"
         report.findings.append(
             Finding(
                 id="UNUSUAL-ROOT",
                 severity="warning",
                 message=(
-                    f"root element {found.root} is not the {found.syntax} document element; "
-                    "rules were run on the fragment as given"
+                    f"root element {original} is not the {found.syntax} document element "
+                    f"in its namespace; {what}"
                 ),
                 source="engine",
             )
         )
+        report.syntax = found.syntax
+        report.specification = found.specification
+        if found.syntax is None:  # cannot happen: the rename keeps the syntax
+            return report
 
     scenario = scenarios.select(
         syntax=found.syntax,
