@@ -109,7 +109,8 @@ def validate(
     found = detect(tree.getroot())
     report.syntax = found.syntax
     report.specification = found.specification
-    if found.syntax is None:
+    syntax_or_none = found.syntax
+    if syntax_or_none is None:
         report.findings.append(
             Finding(
                 id="UNKNOWN-SYNTAX",
@@ -125,7 +126,7 @@ def validate(
         return report
     if found.unusual_root:
         original = found.root or "?"
-        if repair_root(tree.getroot(), found.syntax):
+        if repair_root(tree.getroot(), syntax_or_none):
             found = detect(tree.getroot())
             what = f"it was read as {found.root}"
         else:
@@ -135,19 +136,17 @@ def validate(
                 id="UNUSUAL-ROOT",
                 severity="warning",
                 message=(
-                    f"root element {original} is not the {found.syntax} document element "
+                    f"root element {original} is not the {syntax_or_none} document element "
                     f"in its namespace; {what}"
                 ),
                 source="engine",
             )
         )
-        report.syntax = found.syntax
         report.specification = found.specification
-        if found.syntax is None:  # cannot happen: the rename keeps the syntax
-            return report
 
+    syntax: str = syntax_or_none  # a repaired root keeps its syntax
     scenario = scenarios.select(
-        syntax=found.syntax,
+        syntax=syntax,
         specification=found.specification,
         from_pdf=from_pdf,
         seller_country=found.seller_country,
