@@ -37,6 +37,14 @@ def contract_model() -> Any:
         ) from exc
 
 
+def contracts_available() -> bool:
+    try:
+        contract_model()
+    except ContractModelMissingError:
+        return False
+    return True
+
+
 def contract_get(*, contract_id: int | None) -> Any:
     if contract_id is None:
         return None

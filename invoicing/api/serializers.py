@@ -24,5 +24,7 @@ class InvoiceOut(serializers.ModelSerializer):
         return str(obj.duplicate_of.public_id) if obj.duplicate_of_id else None
 
     def get_verdict(self, obj: Invoice) -> str | None:
-        report = getattr(obj, "validation_report", None) if obj.pk else None
+        if not obj.pk or obj.state in (Invoice.State.RECEIVED, Invoice.State.VALIDATING):
+            return None  # no report can exist yet: spare the query
+        report = getattr(obj, "validation_report", None)
         return report.verdict if report is not None else None

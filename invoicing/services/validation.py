@@ -41,7 +41,10 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
     if invoice.duplicate_of_id is not None:
         return invoice
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",)).select_related("document")
+            .get(pk=invoice_id)
+        )
         if invoice.state != Invoice.State.VALIDATING:
             return invoice
         if ValidationReport.objects.filter(invoice=invoice).exists():
@@ -65,12 +68,12 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
             invoice.refuse(by=None, report_sha256=invoice.document.sha256, errors=result.errors)
         invoice.save(update_fields=["state"])
     if invoice.state == Invoice.State.VALID:
-        from invoicing.selectors import ContractModelMissingError
+        from invoicing.selectors import contracts_available
         from invoicing.services.matching import invoice_match_auto
 
-        try:
+        if contracts_available():
             invoice = invoice_match_auto(invoice_id=invoice.pk)
-        except ContractModelMissingError:
+        else:
             # Validation is done and stored; matching waits for the contract model and the
             # clerk sees the invoice as valid, unmatched. Matching tests fail loudly instead.
             logger.warning("invoice %s valid; contract matching unavailable", invoice.pk)
