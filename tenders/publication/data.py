@@ -337,6 +337,14 @@ class Procedure:
     e_invoicing_required: bool = True  # E-Rechnungspflicht: EU 2014/55, E-RechV
     review_deadline_info: str = ""  # how and by when to request a review (BT-99)
     max_lots_per_tenderer: int | None = None
+    # Utilities (directive 2014/25/EU, SektVO): the sector activity, eForms entity-activity
+    # code (BT-610), e.g. "water", "electricity", "gas-heat", "urttb" (urban rail, tram, bus).
+    entity_activity: str = ""
+    performance_terms: str = ""  # conditions for performing the contract (BT-70)
+    financial_terms: str = ""  # financing and payment arrangements (BT-77)
+    guarantee_required: bool = False  # a tender guarantee is required (BT-751)
+    legal_form_required: bool = False  # a winning group must take a legal form (BT-761)
+    max_renewals: int | None = None  # how often the contract may be renewed (BT-58)
 
     def validate(self) -> Procedure:
         """Check every field; return self so calls can chain. Raise ``PublicationDataError``."""
@@ -437,6 +445,16 @@ class Procedure:
             if lot.start_date and lot.end_date and lot.end_date < lot.start_date:
                 raise PublicationDataError(f"{path}.end_date", "is before the start date")
             _check_criteria(f"{path}.award_criteria", lot.award_criteria)
+        if self.max_renewals is not None and self.max_renewals < 0:
+            raise PublicationDataError("max_renewals", "cannot be negative")
+        if self.legal_basis is LegalBasis.DIRECTIVE_2014_25 and not re.fullmatch(
+            r"[a-z][a-z-]*", self.entity_activity
+        ):
+            raise PublicationDataError(
+                "entity_activity",
+                "a utilities procedure (2014/25/EU, SektVO) names its sector activity, "
+                "e.g. water or electricity (eForms BT-610)",
+            )
         if self.max_lots_per_tenderer is not None and not (
             1 <= self.max_lots_per_tenderer <= len(self.lots)
         ):

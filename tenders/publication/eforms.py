@@ -72,11 +72,21 @@ NUTS_COUNTRIES = {
     "NO", "AL", "ME", "MK", "RS", "TR",
 }  # fmt: skip
 
-# Subtypes this module builds (OPP-070) and their form type (BT-03) / notice type (BT-02).
-SUBTYPE_CONTRACT_NOTICE = "16"
-SUBTYPE_AWARD_NOTICE = "29"
+# Subtypes this module builds (OPP-070): (contract notice, contract award notice) per legal
+# basis. 16/29 are the public-sector directive (VgV), 17/30 the utilities directive (SektVO).
+SUBTYPES = {
+    LegalBasis.DIRECTIVE_2014_24: ("16", "29"),
+    LegalBasis.DIRECTIVE_2014_25: ("17", "30"),
+}
 
-# Procedure types subtype 16 covers (directive 2014/24/EU, "competition" form, standard regime).
+# A term the notice must state that our data keeps in the procurement documents.
+SEE_DOCUMENTS = {
+    "de": "Siehe Vergabeunterlagen.",
+    "en": "See the procurement documents.",
+    "fr": "Voir les documents de la consultation.",
+}
+
+# Procedure types the standard contract notice (16, 17) covers ("competition" form).
 CN16_PROCEDURES = {
     ProcedureType.OPEN,
     ProcedureType.RESTRICTED,
@@ -158,6 +168,19 @@ class _Context:
         for language in self.languages:
             _el(parent, qname, value.get(language) or value.original, languageID=_lang(language))
 
+    @property
+    def utilities(self) -> bool:
+        return self.procedure.legal_basis is LegalBasis.DIRECTIVE_2014_25
+
+    def term_text(self, parent: etree._Element, qname: str, value: str) -> None:
+        """A term of ours, or where we have none, a pointer to the procurement documents."""
+        if value:
+            self.plain_text(parent, qname, value)
+            return
+        for language in self.languages:
+            text = SEE_DOCUMENTS.get(language, SEE_DOCUMENTS["en"])
+            _el(parent, qname, text, languageID=_lang(language))
+
     def plain_text(self, parent: etree._Element, qname: str, value: str) -> None:
         # A text we hold in one language only (a name, a justification) goes out as written in
         # every notice language: eForms wants each multilingual field in all of them.
@@ -228,7 +251,7 @@ def _organisations(ext: etree._Element, ctx: _Context) -> None:
                 _el(contact, "cbc:ElectronicMail", organisation.email)  # BT-506
 
 
-def _root(kind: str, ctx: _Context, *, subtype: str, notice_type: str, form_type: str):
+def _root(kind: str, ctx: _Context, *, notice_type: str, form_type: str):
     procedure, notice = ctx.procedure, ctx.notice
     nsmap = {None: NS[kind], **{p: NS[p] for p in ("cac", "cbc", "ext", "efac", "efbc", "efext")}}
     name = "ContractNotice" if kind == "cn" else "ContractAwardNotice"
@@ -263,12 +286,20 @@ def _contracting_party(root: etree._Element, ctx: _Context) -> None:
         procedure.buyer_legal_type.value,
         listName="buyer-legal-type",
     )  # BT-11
-    _el(
-        _el(party, "cac:ContractingActivity"),
-        "cbc:ActivityTypeCode",
-        procedure.buyer_activity,
-        listName="authority-activity",
-    )  # BT-10
+    if ctx.utilities:
+        _el(
+            _el(party, "cac:ContractingActivity"),
+            "cbc:ActivityTypeCode",
+            procedure.entity_activity,
+            listName="entity-activity",
+        )  # BT-610
+    else:
+        _el(
+            _el(party, "cac:ContractingActivity"),
+            "cbc:ActivityTypeCode",
+            procedure.buyer_activity,
+            listName="authority-activity",
+        )  # BT-10
     _party_ref(party, "cac:Party", ctx.org(procedure.buyer, "buyer"))  # OPT-300
 
 
@@ -389,6 +420,16 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
             "eu-funds" if procedure.eu_funded else "no-eu-funds",
             listName="eu-funded",
         )  # BT-60
+        if notice and (ctx.utilities or procedure.guarantee_required):
+            guarantee = _el(terms, "cac:RequiredFinancialGuarantee")
+            _el(
+                guarantee,
+                "cbc:GuaranteeTypeCode",
+                "true" if procedure.guarantee_required else "false",
+                listName="tender-guarantee-required",
+            )  # BT-751
+            if procedure.guarantee_required:
+                ctx.term_text(guarantee, "cbc:Description", "")  # BT-75
         if notice:
             documents = _el(terms, "cac:CallForTendersDocumentReference")
             _el(documents, "cbc:ID", "documents")
@@ -399,12 +440,26 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
                 "cbc:URI",
                 procedure.documents_url,
             )
+            if ctx.utilities or procedure.financial_terms:
+                ctx.term_text(
+                    _el(terms, "cac:PaymentTerms"), "cbc:Note", procedure.financial_terms
+                )  # BT-77
             reserved = _el(
                 _el(terms, "cac:TendererQualificationRequest"), "cac:SpecificTendererRequirement"
             )
             _el(
                 reserved, "cbc:TendererRequirementTypeCode", "none", listName="reserved-procurement"
             )  # BT-71
+            if ctx.utilities or procedure.legal_form_required:
+                legal_form = _el(terms, "cac:TendererQualificationRequest")
+                _el(
+                    legal_form,
+                    "cbc:CompanyLegalFormCode",
+                    "true" if procedure.legal_form_required else "false",
+                    listName="required",
+                )  # BT-761
+                if procedure.legal_form_required:
+                    ctx.term_text(legal_form, "cbc:CompanyLegalForm", "")  # BT-76
             selection = _el(
                 _el(terms, "cac:TendererQualificationRequest"), "cac:SpecificTendererRequirement"
             )
@@ -414,16 +469,28 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
                 "epo-procurement-document",
                 listName="selection-criteria-source",
             )  # BT-821
+            requirement = _el(terms, "cac:ContractExecutionRequirement")
+            _el(
+                requirement, "cbc:ExecutionRequirementCode", "no", listName="reserved-execution"
+            )  # BT-736
+            if ctx.utilities or procedure.performance_terms:
+                requirement = _el(terms, "cac:ContractExecutionRequirement")
+                _el(
+                    requirement,
+                    "cbc:ExecutionRequirementCode",
+                    "performance",
+                    listName="conditions",
+                )  # OPT-060
+                ctx.term_text(requirement, "cbc:Description", procedure.performance_terms)  # BT-70
             for code, list_name in (
-                ("no", "reserved-execution"),  # BT-736
                 ("required" if procedure.e_invoicing_required else "allowed", "einvoicing"),
                 ("not-allowed", "ecatalog-submission"),  # BT-764
             ):
                 requirement = _el(terms, "cac:ContractExecutionRequirement")
                 _el(requirement, "cbc:ExecutionRequirementCode", code, listName=list_name)
         _award_criteria(terms, ctx, lot.award_criteria)
+        _party_ref(terms, "cac:AdditionalInformationParty", buyer_org)  # OPT-301-Lot-AddInfo
         if notice:
-            _party_ref(terms, "cac:AdditionalInformationParty", buyer_org)
             recipient = _el(terms, "cac:TenderRecipientParty")
             _el(recipient, "cbc:EndpointID", procedure.submission_url)  # BT-18
             _el(
@@ -525,6 +592,12 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
                 _el(
                     planned, "cbc:DurationMeasure", str(lot.duration_months), unitCode="MONTH"
                 )  # BT-36
+        if notice and (ctx.utilities or procedure.max_renewals is not None):
+            _el(
+                _el(project, "cac:ContractExtension"),
+                "cbc:MaximumNumberNumeric",
+                str(procedure.max_renewals or 0),
+            )  # BT-58
 
 
 def _award_criteria(terms: etree._Element, ctx: _Context, criteria) -> None:
@@ -554,62 +627,59 @@ def _serialise(root: etree._Element) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 
-def _check_eu_cn16(procedure: Procedure) -> None:
+def subtypes(procedure: Procedure) -> tuple[str, str]:
+    """The (contract notice, award notice) subtypes for ``procedure``, or the reason why not."""
     if procedure.regime is not Regime.EU:
         raise PublicationDataError(
             "regime", "an eForms contract notice is only published for EU-regime procedures"
         )
-    if procedure.legal_basis is not LegalBasis.DIRECTIVE_2014_24:
+    try:
+        return SUBTYPES[procedure.legal_basis]
+    except KeyError:
         raise PublicationDataError(
-            "legal_basis", "notice subtype 16 is for directive 2014/24/EU (VgV) procedures"
-        )
+            "legal_basis",
+            f"eForms notices are built for directives 2014/24/EU (VgV, subtypes 16/29) and "
+            f"2014/25/EU (SektVO, 17/30), not for {procedure.legal_basis.value}",
+        ) from None
 
 
 def contract_notice_xml(procedure: Procedure, notice: NoticeInfo) -> bytes:
-    """eForms ContractNotice, subtype 16, for an EU-regime 2014/24/EU procedure.
+    """eForms ContractNotice: subtype 16 (2014/24/EU) or 17 (2014/25/EU), EU regime.
 
     Raises ``PublicationDataError`` naming the field when the data cannot make a valid notice.
     """
     procedure.validate()
     notice.validate()
-    _check_eu_cn16(procedure)
+    subtype, _award_subtype = subtypes(procedure)
     if procedure.procedure_type not in CN16_PROCEDURES:
         raise PublicationDataError(
             "procedure_type",
             f"{procedure.procedure_type.value} is not published with a contract notice "
-            "(subtype 16)",
+            f"(subtype {subtype})",
         )
     ctx = _Context(procedure, notice)
-    root, ext = _root(
-        "cn",
-        ctx,
-        subtype=SUBTYPE_CONTRACT_NOTICE,
-        notice_type="cn-standard",
-        form_type="competition",
-    )
+    root, ext = _root("cn", ctx, notice_type="cn-standard", form_type="competition")
     _contracting_party(root, ctx)
     _procedure_terms(root, ctx, notice=True)
     _procurement_project(root, ctx)
     _lots(root, ctx, notice=True, previous=None)
     _el(
-        _el(ext, "efac:NoticeSubType"),
-        "cbc:SubTypeCode",
-        SUBTYPE_CONTRACT_NOTICE,
-        listName="notice-subtype",
+        _el(ext, "efac:NoticeSubType"), "cbc:SubTypeCode", subtype, listName="notice-subtype"
     )  # OPP-070
     _organisations(ext, ctx)
     return _serialise(root)
 
 
 def contract_award_notice_xml(result: AwardResult, notice: NoticeInfo) -> bytes:
-    """eForms ContractAwardNotice, subtype 29, with one lot result per lot of the procedure.
+    """eForms ContractAwardNotice, subtype 29 (2014/24/EU) or 30 (2014/25/EU), one lot result
+    per lot of the procedure.
 
     Raises ``PublicationDataError`` naming the field when the data cannot make a valid notice.
     """
     result.validate()
     notice.validate()
     procedure = result.procedure
-    _check_eu_cn16(procedure)
+    _notice_subtype, subtype = subtypes(procedure)
     missing = [
         lot.key for lot in procedure.lots if lot.key not in {a.lot_key for a in result.awards}
     ]
@@ -618,9 +688,7 @@ def contract_award_notice_xml(result: AwardResult, notice: NoticeInfo) -> bytes:
             "awards", f"an award notice reports every lot; missing: {', '.join(missing)}"
         )
     ctx = _Context(procedure, notice)
-    root, ext = _root(
-        "can", ctx, subtype=SUBTYPE_AWARD_NOTICE, notice_type="can-standard", form_type="result"
-    )
+    root, ext = _root("can", ctx, notice_type="can-standard", form_type="result")
     _contracting_party(root, ctx)
     _procedure_terms(root, ctx, notice=False)
     _procurement_project(root, ctx)
@@ -635,10 +703,7 @@ def contract_award_notice_xml(result: AwardResult, notice: NoticeInfo) -> bytes:
     )
     _notice_result(ext, ctx, result)
     _el(
-        _el(ext, "efac:NoticeSubType"),
-        "cbc:SubTypeCode",
-        SUBTYPE_AWARD_NOTICE,
-        listName="notice-subtype",
+        _el(ext, "efac:NoticeSubType"), "cbc:SubTypeCode", subtype, listName="notice-subtype"
     )  # OPP-070
     _organisations(ext, ctx)
     return _serialise(root)

@@ -11,6 +11,7 @@ from lxml import etree
 from tenders.publication.data import (
     Address,
     AwardCriterion,
+    BuyerLegalType,
     CriterionKind,
     LegalBasis,
     LotAward,
@@ -400,6 +401,78 @@ def test_award_notice_with_a_lot_closed_without_winner(can_schema):
     assert len(doc.xpath(f"{RESULT}/efac:SettledContract", namespaces=XP)) == 1
 
 
+# ------------------------------------------------------------------ utilities (2014/25/EU)
+
+UTILITIES = {
+    "legal_basis": LegalBasis.DIRECTIVE_2014_25,
+    "entity_activity": "water",
+    "buyer_legal_type": BuyerLegalType.PUBLIC_UNDERTAKING,
+}
+
+
+@pytest.fixture
+def utilities_cn(cn_schema):
+    xml = contract_notice_xml(s.procedure(**UTILITIES), s.notice_info())
+    return _assert_valid(cn_schema, xml)
+
+
+@pytest.fixture
+def utilities_can(can_schema):
+    result = s.award_result(procedure=s.procedure(**UTILITIES))
+    xml = contract_award_notice_xml(result, s.notice_info(notice_id=s.AWARD_NOTICE_ID))
+    return _assert_valid(can_schema, xml)
+
+
+def test_utilities_notices_are_subtypes_17_and_30_and_complete(
+    utilities_cn, utilities_can, sdk_fields
+):
+    assert _texts(utilities_cn, "//efac:NoticeSubType/cbc:SubTypeCode") == ["17"]
+    assert _texts(utilities_can, "//efac:NoticeSubType/cbc:SubTypeCode") == ["30"]
+    assert _texts(utilities_cn, "/*/cbc:RegulatoryDomain") == ["32014L0025"]
+    for doc, notice_type in ((utilities_cn, "17"), (utilities_can, "30")):
+        missing, forbidden, checked = _check_against_sdk(doc, sdk_fields, notice_type)
+        assert checked > 30
+        assert (missing, forbidden) == ([], [])
+
+
+def test_utilities_notice_names_the_sector_activity_and_its_terms(utilities_cn):
+    doc = utilities_cn
+    activity = "/*/cac:ContractingParty/cac:ContractingActivity/cbc:ActivityTypeCode"
+    assert _texts(doc, activity) == ["water"]
+    assert _texts(doc, f"{activity}/@listName") == ["entity-activity"]
+    assert (
+        _texts(doc, "//cac:PaymentTerms/cbc:Note[@languageID='DEU']")
+        == ["Siehe Vergabeunterlagen."] * 2
+    )
+    assert (
+        _texts(doc, "//cac:PaymentTerms/cbc:Note[@languageID='ENG']")
+        == ["See the procurement documents."] * 2
+    )
+    assert _texts(doc, "//cac:RequiredFinancialGuarantee/cbc:GuaranteeTypeCode") == ["false"] * 2
+    assert _texts(doc, "//cac:ContractExtension/cbc:MaximumNumberNumeric") == ["0"] * 2
+
+
+def test_terms_we_have_are_published_in_a_classic_notice_too(cn_schema):
+    procedure = s.procedure(
+        performance_terms="Tariftreue nach Landesvergabegesetz",
+        financial_terms="Zahlung binnen 30 Tagen nach Rechnungseingang",
+        guarantee_required=True,
+        max_renewals=2,
+    )
+    doc = _assert_valid(cn_schema, contract_notice_xml(procedure, s.notice_info()))
+    conditions = "//cac:ContractExecutionRequirement[cbc:ExecutionRequirementCode='performance']"
+    assert (
+        _texts(doc, f"{conditions}/cbc:Description[@languageID='DEU']")
+        == ["Tariftreue nach Landesvergabegesetz"] * 2
+    )
+    assert (
+        _texts(doc, "//cac:PaymentTerms/cbc:Note[@languageID='DEU']")
+        == ["Zahlung binnen 30 Tagen nach Rechnungseingang"] * 2
+    )
+    assert _texts(doc, "//cac:RequiredFinancialGuarantee/cbc:GuaranteeTypeCode") == ["true"] * 2
+    assert _texts(doc, "//cac:ContractExtension/cbc:MaximumNumberNumeric") == ["2"] * 2
+
+
 # ------------------------------------------------------------------------------- bad input
 
 
@@ -476,7 +549,8 @@ def test_bad_procedure_data_is_refused_naming_the_field(changes, field, message)
             "regime",
             "only published for EU-regime procedures",
         ),
-        ({"legal_basis": LegalBasis.DIRECTIVE_2014_25}, "legal_basis", "2014/24/EU"),
+        ({"legal_basis": LegalBasis.DIRECTIVE_2014_23}, "legal_basis", "not for 32014L0023"),
+        ({"legal_basis": LegalBasis.DIRECTIVE_2014_25}, "entity_activity", "BT-610"),
         ({"procedure_type": ProcedureType.NEGOTIATED_WITHOUT_CALL}, "procedure_type", "subtype 16"),
         (
             {"place_of_performance": PlaceOfPerformance(nuts="DE21", country="DE")},
