@@ -303,3 +303,39 @@ def test_cancel_through_the_page_needs_a_reason(client, authority, officer, appr
     assert response.status_code == 302
     tender.refresh_from_db()
     assert tender.state == TenderState.CANCELLED
+
+
+def test_every_page_renders_for_each_state(client, authority, officer, approver, bidder):
+    from tenders.models import Lot
+
+    draft = draft_tender(authority=authority, officer=officer)
+    lot = Lot.objects.create(
+        tender=draft, number=1, title="Los", cpv_main="39130000-2", estimated_value=1
+    )
+    pending = draft_tender(authority=authority, officer=officer)
+    tender_submit(tender_id=pending.pk, actor=officer)
+    published = published_tender(authority=authority, officer=officer, approver=approver)
+    document = published.documents.get()
+    client.force_login(officer)
+    pages = [
+        reverse("officer-tenders"),
+        reverse("officer-tenders") + "?state=draft",
+        reverse("officer-tender-create"),
+        reverse("officer-tender-edit", args=[draft.pk]),
+        reverse("officer-lot-add", args=[draft.pk]),
+        reverse("officer-lot-edit", args=[draft.pk, lot.pk]),
+        reverse("officer-criteria", args=[draft.pk]),
+        reverse("officer-criteria", args=[draft.pk]) + f"?lot={lot.pk}",
+        reverse("officer-committee", args=[draft.pk]),
+        reverse("officer-document-add", args=[draft.pk]),
+        reverse("officer-document-version", args=[published.pk, document.pk]),
+    ] + [reverse("officer-tender-detail", args=[t.pk]) for t in (draft, pending, published)]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+    client.force_login(approver)
+    page = client.get(reverse("officer-tender-detail", args=[pending.pk]))
+    assert 'name="approve"' in page.text
+    client.force_login(bidder)
+    for url in (reverse("bidder-tender", args=[published.pk]), reverse("tender-inbox")):
+        assert client.get(url).status_code == 200, url
