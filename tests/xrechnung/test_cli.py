@@ -272,3 +272,25 @@ def test_render_subcommand_calls_render_cli(
     assert code == 0
     assert calls == [(Path("in.xml"), tmp_path / "out.pdf", None, "fr")]
     assert cli.main(["render", "in.xml"]) == 2  # neither --pdf nor --html
+
+
+def test_progress_bar_only_on_a_terminal() -> None:
+    import io
+
+    from xrechnung.cli import _Progress
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    tty, pipe = Tty(), io.StringIO()
+    for stream in (tty, pipe):
+        bar = _Progress(3, stream)
+        for _ in range(3):
+            bar.step()
+    assert tty.getvalue().endswith("] 3/3\n")
+    assert "1/3" in tty.getvalue()
+    assert pipe.getvalue() == ""
+    single = Tty()
+    _Progress(1, single).step()
+    assert single.getvalue() == ""  # one file: no bar
