@@ -13,7 +13,7 @@ from tests.conftest import SHARED
 from tests.xrechnung import samples
 from xrechnung.parse import parse_invoice
 from xrechnung.render import render_cli, render_html, render_pdf
-from xrechnung.render.labels import format_amount, format_number
+from xrechnung.render.labels import format_amount, format_number, format_price
 from xrechnung.totals import compute_totals
 
 CORPUS = [
@@ -58,6 +58,9 @@ def test_number_formats_per_language() -> None:
     assert format_number(D("0.1973"), "de", places=None) == "0,1973"
     assert format_amount(D("12"), "EUR", "en") == "EUR 12.00"
     assert format_amount(D("12"), "EUR", "de") == "12,00 EUR"
+    assert format_price(D("84.30"), "de") == "84,30"
+    assert format_price(D("4.555"), "en") == "4.555"
+    assert format_price(D("100"), "fr") == "100,00"
 
 
 @pytest.mark.parametrize("lang", ["de", "en", "fr"])
@@ -131,3 +134,34 @@ def test_render_cli_reports_bad_input(tmp_path: Path, capsys: pytest.CaptureFixt
     assert not out.exists()
     assert render_cli(bad, pdf_out=None, html_out=None, lang="de") == 2
     assert render_cli(bad, pdf_out=out, html_out=None, lang="it") == 2
+
+
+def test_long_invoice_keeps_every_line_across_pages() -> None:
+    from decimal import Decimal as D
+
+    from xrechnung.model import Line, VatCategory
+
+    # given an invoice longer than one page (the PDF lines table is laid out in chunks)
+    invoice = samples.domestic_german()
+    invoice.allowances_charges = []
+    invoice.lines = [
+        Line(
+            id=str(i),
+            name=f"Position {i}",
+            quantity=D("2"),
+            unit_code="C62",
+            unit_price=D("10.50"),
+            vat_category=VatCategory.STANDARD,
+            vat_rate=D("19"),
+        )
+        for i in range(1, 131)
+    ]
+    # when rendered
+    pdf = render_pdf(invoice, lang="en")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = _pdf_text(pdf)
+    # then it spans several pages, and every line and the total are there
+    assert len(reader.pages) > 2
+    for i in (1, 40, 41, 80, 130):
+        assert f"Position {i}\n" in text or text.endswith(f"Position {i}")
+    assert _plain(format_amount(compute_totals(invoice).payable, "EUR", "en")) in text

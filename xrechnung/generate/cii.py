@@ -124,9 +124,9 @@ def _line(transaction: etree._Element, line: Line, net: Decimal) -> None:
         if base:
             _ram(gross, "BasisQuantity", base["text"], unitCode=base["unitCode"])
         if discount:
-            ac = _ram(gross, "AppliedTradeAllowanceCharge")
-            _indicator(ac, charge=False)
-            _ram(ac, "ActualAmount", number_text(discount))
+            price_discount = _ram(gross, "AppliedTradeAllowanceCharge")
+            _indicator(price_discount, charge=False)
+            _ram(price_discount, "ActualAmount", number_text(discount))
     net_price = _ram(agreement, "NetPriceProductTradePrice")
     _ram(net_price, "ChargeAmount", number_text(line.unit_price))
     if base:

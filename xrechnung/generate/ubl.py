@@ -57,7 +57,7 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
     root_ns = NS_CREDIT_NOTE if credit else NS_INVOICE
     root = etree.Element(
         f"{{{root_ns}}}{'CreditNote' if credit else 'Invoice'}",
-        nsmap={None: root_ns, "cac": CAC, "cbc": CBC},
+        nsmap={None: root_ns, "cac": CAC, "cbc": CBC},  # type: ignore[dict-item]
     )
     cur = invoice.currency
     _cbc(root, "CustomizationID", customization_id)
@@ -304,7 +304,7 @@ def _line(root: etree._Element, line: Line, net: Decimal, cur: str, *, credit: b
             raise XRechnungModelError(
                 f"Line {line.id}: gross price is below the net price", rule="BR-28"
             )
-        ac = _cac(price, "AllowanceCharge")
-        _cbc(ac, "ChargeIndicator", "false")
-        _cbc(ac, "Amount", number_text(discount), currencyID=cur)
-        _cbc(ac, "BaseAmount", number_text(line.gross_price), currencyID=cur)
+        price_discount = _cac(price, "AllowanceCharge")
+        _cbc(price_discount, "ChargeIndicator", "false")
+        _cbc(price_discount, "Amount", number_text(discount), currencyID=cur)
+        _cbc(price_discount, "BaseAmount", number_text(line.gross_price), currencyID=cur)

@@ -43,7 +43,8 @@ def load_xml(data: bytes | str | Path, *, max_bytes: int = MAX_BYTES) -> etree._
     if root is None:
         raise InvoiceParseError("Empty document")
     tree = root.getroottree()
-    if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
+    docinfo = tree.docinfo
+    if getattr(docinfo, "doctype", "") or getattr(docinfo, "internalDTD", None) is not None:
         # An invoice has no business with a DTD; refusing it closes the entity-expansion door.
         raise InvoiceParseError("Document declares a DTD; invoices must not")
     return root
@@ -55,8 +56,8 @@ class Reader:
     def __init__(self, namespaces: dict[str, str]) -> None:
         self.ns = namespaces
 
-    def all(self, el: etree._Element, path: str) -> list[etree._Element]:
-        return el.findall(path, self.ns)
+    def all(self, el: etree._Element | None, path: str) -> list[etree._Element]:
+        return [] if el is None else el.findall(path, self.ns)
 
     def one(self, el: etree._Element | None, path: str) -> etree._Element | None:
         return None if el is None else el.find(path, self.ns)

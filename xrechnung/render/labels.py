@@ -230,7 +230,7 @@ def document_title(type_code: str, lang: str) -> str:
 
 
 def _group(integer: str, sep: str) -> str:
-    parts = []
+    parts: list[str] = []
     while len(integer) > 3:
         parts.insert(0, integer[-3:])
         integer = integer[:-3]
@@ -251,6 +251,13 @@ def format_number(value: Decimal, lang: str, *, places: int | None = 2) -> str:
     thousands, decimal_mark = {"de": (".", ","), "en": (",", "."), "fr": ("\u00a0", ",")}[lang]
     result = _group(integer, thousands) + (decimal_mark + fraction if fraction else "")
     return ("-" if negative else "") + result
+
+
+def format_price(value: Decimal, lang: str) -> str:
+    """A unit price: at least two decimals, more only when the price has them (4,555)."""
+    exponent = value.normalize().as_tuple().exponent
+    places = max(2, -exponent) if isinstance(exponent, int) else 2
+    return format_number(value, lang, places=places)
 
 
 def format_amount(value: Decimal, currency: str, lang: str) -> str:

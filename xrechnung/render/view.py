@@ -12,6 +12,7 @@ from xrechnung.render.labels import (
     format_amount,
     format_date,
     format_number,
+    format_price,
     label,
     payment_means_name,
     scheme_name,
@@ -87,13 +88,13 @@ def _party(party: Party, heading: str, lang: str) -> PartyView:
         details.append((label("legal_form", lang), party.legal_form))
     if party.contact:
         contact = party.contact
-        for key, value in (
+        for key, item in (
             ("contact", contact.name),
             ("phone", contact.phone),
             ("email", contact.email),
         ):
-            if value:
-                details.append((label(key, lang), value))
+            if item:
+                details.append((label(key, lang), item))
     return PartyView(
         heading=heading, name=party.name, address=_address_lines(party.address), details=details
     )
@@ -156,9 +157,9 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
             kind = label("charge" if ac.is_charge else "allowance", lang)
             reason = ac.reason or ac.reason_code or ""
             text += f"\n{kind} {reason}: {money(ac.amount)}".rstrip()
-        price = format_number(line.unit_price, lang, places=None)
-        if line.price_base_quantity not in (None, 1):
-            base = format_number(line.price_base_quantity, lang, places=None)  # type: ignore[arg-type]
+        price = format_price(line.unit_price, lang)
+        if line.price_base_quantity is not None and line.price_base_quantity != 1:
+            base = format_number(line.price_base_quantity, lang, places=None)
             price += f" {label('per', lang)} {base}"
         rate = (
             "" if line.vat_rate is None else f" {format_number(line.vat_rate, lang, places=None)} %"
