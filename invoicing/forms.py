@@ -8,8 +8,9 @@ from invoicing.services.supplier import FORMATS
 
 
 class InboxFilterForm(forms.Form):
-    state = forms.ChoiceField(required=False, choices=[("", _("All states"))]
-                              + list(Invoice.State.choices))
+    state = forms.ChoiceField(
+        required=False, choices=[("", _("All states")), *Invoice.State.choices]
+    )
     supplier = forms.CharField(required=False, label=_("Supplier (name, VAT id, SIRET)"))
     due_after = forms.DateField(required=False, label=_("Due from"),
                                 widget=forms.DateInput(attrs={"type": "date"}))
@@ -20,8 +21,9 @@ class InboxFilterForm(forms.Form):
 
 
 class BulkForm(forms.Form):
-    action = forms.ChoiceField(choices=list(BulkJob.Action.choices)
-                               + [("release", _("Release for payment"))])
+    action = forms.ChoiceField(
+        choices=[*BulkJob.Action.choices, ("release", _("Release for payment"))]
+    )
     invoices = forms.CharField(widget=forms.HiddenInput, required=False)
 
 

@@ -268,6 +268,9 @@ class MatchOverride(models.Model):
             models.UniqueConstraint(fields=["invoice", "field"], name="override_once_per_field")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.invoice}: {self.field}"
+
 
 class RejectionNotice(models.Model):
     """What the supplier was told, in their language, with every finding in plain words."""
@@ -281,3 +284,6 @@ class RejectionNotice(models.Model):
     pdf = models.ForeignKey(StoredDocument, on_delete=models.PROTECT, related_name="+")
     sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.subject

@@ -61,6 +61,9 @@ class BulkJob(models.Model):
     errors = models.JSONField(default=dict)
     finished_at = models.DateTimeField(null=True, blank=True)
 
+    def __str__(self) -> str:
+        return f"{self.action} x {len(self.invoice_ids)}"
+
     @property
     def total(self) -> int:
         return len(self.invoice_ids)

@@ -142,7 +142,8 @@ def supplier_recognise(*, invoice: Invoice) -> Organisation | None:
         query |= Q(siren=invoice.seller_legal_id)
     if not query:
         return None
-    return Organisation.objects.filter(query, kind=Organisation.Kind.OPERATOR).order_by("pk").first()
+    operators = Organisation.objects.filter(query, kind=Organisation.Kind.OPERATOR)
+    return operators.order_by("pk").first()
 
 
 def _corrected(invoice: Invoice) -> Invoice | None:

@@ -41,8 +41,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     orgs = _ap_orgs(request)
     form = InboxFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
-    qs = selectors.invoice_inbox(user=request.user, **{k: v for k, v in filters.items() if v
-                                                       not in (None, "")})
+    given = {key: value for key, value in filters.items() if value not in (None, "")}
+    qs = selectors.invoice_inbox(user=request.user, **given)
     try:
         size = int(request.GET.get("size", 50))
     except ValueError:
@@ -56,7 +56,8 @@ def inbox(request: HttpRequest) -> HttpResponse:
     query.pop("page", None)
     return render(request, "invoicing/inbox.html", {
         "form": form, "page": page, "bulk_form": BulkForm(),
-        "state_counts": [(v, label, counts.get(v, 0)) for v, label in Invoice.State.choices], "query": query.urlencode(), "page_sizes": PAGE_SIZES,
+        "state_counts": [(v, label, counts.get(v, 0)) for v, label in Invoice.State.choices],
+        "query": query.urlencode(), "page_sizes": PAGE_SIZES,
         "size": size, "organisations": Organisation.objects.filter(pk__in=orgs),
     })
 

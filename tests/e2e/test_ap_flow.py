@@ -5,16 +5,15 @@ import re
 from datetime import date
 from decimal import Decimal
 
-import pytest
 from django.core import mail
 
 from invoicing.models import Invoice, PaymentRun
 from procurement.core.roles import Role
 from tests.factories import person
 from tests.invoicing.factories import (
+    french_supplier,
     german_authority,
     german_supplier,
-    french_supplier,
     invoice_xml,
     make_contract,
 )
