@@ -22,38 +22,55 @@ CPV_DIVISIONS = frozenset(
 
 # The check digit. The regulation prints each code with its check digit but does not state how
 # the digit is computed, and the Publications Office documents no algorithm either. The rule
-# below was derived by us from the published codes: the sum of the eight digits weighted
-# 3, 7, 1, 3, 7, 1, 3, 7 (left to right), modulo 10. It reproduces the printed check digit of
-# 114 of 118 division and group codes we compared (e.g. 45000000-7, 72000000-5, 03111900-1,
-# 45216129-4). The published list has exceptions that no weighted sum explains; the ones we
-# found are whole subtrees (CPV 2008 moved them in from older numbering) and are listed in
-# CPV_CHECK_EXCEPTIONS. So the rule is a typo check, not the authority: when the official list is
-# installed (see tenders.codes.build), the list's check digit decides.
+# below was derived by us from published codes (the regulation's annex as reproduced in
+# procurement portals): the sum of the eight digits weighted 3, 7, 1, 3, 7, 1, 3, 7 (left to
+# right), modulo 10. It reproduces the printed check digit of 114 of 118 division and group
+# codes we compared (e.g. 45000000-7, 72000000-5, 03111900-1, 45216129-4); the 4 others lie in
+# subtrees where the printed digits are shifted by a constant (CPV 2008 moved them in from
+# older numbering), listed in CPV_CHECK_EXCEPTIONS. So the rule is a typo check, not the
+# authority: when the official list is installed (see tenders.codes.build), its digit decides.
 CPV_WEIGHTS = (3, 7, 1, 3, 7, 1, 3, 7)
 
-# Prefix → offset added to the weighted sum, for the published subtrees that deviate.
-# Evidence: 03300000-2, 03311000-2; 09100000-0, 09123000-7, 09132000-3, 09134100-8,
-# 09200000-1, 09300000-2, 09310000-5; 51000000-9 (only the division head: 51100000-3 and
-# 51110000-6 follow the rule).
+# Prefix → offset added to the weighted sum where the printed digits deviate from the rule.
+# Evidence (each seen in independent sources): 09100000-0, 09123000-7, 09132000-3,
+# 09134100-8, 09200000-1, 09300000-2, 09310000-5; 51000000-9 (the division heading only:
+# 51100000-3 and 51110000-6 follow the rule).
 CPV_CHECK_EXCEPTIONS: dict[str, int] = {
-    "033": 8,
     "091": 6,
     "092": 6,
     "093": 6,
     "51000000": 7,
 }
 
+# Prefix → offset of a second digit we also accept, where sources disagree: 03300000 appears
+# as -2 and as -4 (the rule). Accepting both never refuses the valid code of the two.
+CPV_CHECK_UNCERTAIN: dict[str, int] = {
+    "033": 8,
+}
+
+
+def _weighted(digits: str) -> int:
+    if len(digits) != 8 or not digits.isdigit():
+        raise CodeError("a CPV code has exactly eight digits before the check digit", code=digits)
+    return sum(int(d) * w for d, w in zip(digits, CPV_WEIGHTS, strict=True))
+
+
+def _offset(digits: str, table: dict[str, int]) -> int | None:
+    return next((off for prefix, off in table.items() if digits.startswith(prefix)), None)
+
 
 def cpv_check_digit(digits: str) -> int:
     """Check digit for the eight CPV digits by the weighted rule, with the known exceptions."""
-    if len(digits) != 8 or not digits.isdigit():
-        raise CodeError("a CPV code has exactly eight digits before the check digit", code=digits)
-    total = sum(int(d) * w for d, w in zip(digits, CPV_WEIGHTS, strict=True))
-    for prefix, offset in CPV_CHECK_EXCEPTIONS.items():
-        if digits.startswith(prefix):
-            total += offset
-            break
-    return total % 10
+    return (_weighted(digits) + (_offset(digits, CPV_CHECK_EXCEPTIONS) or 0)) % 10
+
+
+def cpv_check_digits(digits: str) -> tuple[int, ...]:
+    """Every check digit we accept for ``digits`` while the official list is not installed."""
+    expected = cpv_check_digit(digits)
+    uncertain = _offset(digits, CPV_CHECK_UNCERTAIN)
+    if uncertain is None:
+        return (expected,)
+    return (expected, (_weighted(digits) + uncertain) % 10)
 
 
 @cache
@@ -93,10 +110,10 @@ def cpv_validate(code: str, *, field: str = "cpv") -> str:
             code=value,
         )
     # Some official sources (the eForms genericode) list the eight digits without check digit.
-    expected = official if official is not None else cpv_check_digit(digits)
-    if check != expected:
+    accepted = (official,) if official is not None else cpv_check_digits(digits)
+    if check not in accepted:
         raise CodeError(
-            f"„{value}“ has a wrong check digit: {digits}-{expected} expected",
+            f"„{value}“ has a wrong check digit: {digits}-{accepted[0]} expected",
             field=field,
             code=value,
         )
