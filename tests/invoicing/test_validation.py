@@ -129,3 +129,45 @@ def test_only_the_clerk_can_reject(de_buyer, de_supplier, staff):
         invoice_reject(invoice_id=invoice.pk, actor=staff["approver"])
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.INVALID
+
+
+def test_supplier_resubmits_after_rejection(client, de_buyer, de_supplier, staff):
+    from invoicing.services.supplier import supplier_resubmit
+    from procurement.core.roles import Role
+    from tests.factories import person
+
+    invoice = invoice_receive(buyer=de_buyer, source=_broken(invoice_xml(
+        seller=de_supplier, buyer=de_buyer, number="RS-1")), channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    invoice_reject(invoice_id=invoice.pk, actor=staff["clerk"])
+    user = person(de_supplier, Role.BIDDER_USER)
+    # the supplier sees the notice on its page and uploads the corrected invoice there
+    client.force_login(user)
+    page = client.get(f"/supplier/invoices/{invoice.public_id}/")
+    assert "Käuferreferenz" in page.content.decode()
+    import io
+
+    corrected = io.BytesIO(invoice_xml(seller=de_supplier, buyer=de_buyer, number="RS-1"))
+    corrected.name = "rs-1.xml"
+    response = client.post(f"/supplier/invoices/{invoice.public_id}/", {"file": corrected})
+    assert response.status_code == 302
+    new = Invoice.objects.exclude(pk=invoice.pk).get()
+    assert new.resubmission_of == invoice
+    assert new.duplicate_of is None  # the rejected one does not count as a duplicate
+    assert new.supplier == de_supplier
+    # nobody else can resubmit, and a valid invoice cannot be "resubmitted"
+    other = person(de_buyer, Role.AP_CLERK)
+    with pytest.raises(Exception, match="supplier"):
+        supplier_resubmit(invoice_id=invoice.pk, actor=other, source=b"<x/>", filename="x.xml")
+
+
+def test_hostile_xml_is_received_as_is_and_rejected_without_network(de_buyer):
+    hostile = (b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM '
+               b'"http://127.0.0.1:1/leak">]><Invoice xmlns="urn:oasis:names:specification:ubl:'
+               b'schema:xsd:Invoice-2">&x;</Invoice>')
+    invoice = invoice_receive(buyer=de_buyer, source=hostile, channel="api").invoice
+    assert "DTD" in invoice.extraction_error
+    invoice_validate(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.INVALID
+    assert invoice.validation_report.verdict == "reject"

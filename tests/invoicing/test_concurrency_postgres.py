@@ -1,0 +1,80 @@
+"""Races on PostgreSQL: the same bytes posted twice at once are still one invoice; two
+approvers releasing the same invoices at once make one payment run."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+
+from invoicing import tasks
+from invoicing.models import Invoice, PaymentRun
+from invoicing.services.intake import invoice_receive
+from invoicing.services.payment import payment_run_create
+from procurement.core.errors import DomainError
+from tests.invoicing.factories import ap_staff, german_authority, german_supplier, invoice_xml
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.fail("this test needs PostgreSQL (DATABASE_URL=postgres://…)", pytrace=False)
+
+
+def _race(count, work):
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def run():
+        try:
+            barrier.wait()
+            results.append(work())
+        except Exception as exc:  # noqa: BLE001 - collected and asserted below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results, errors
+
+
+def test_same_bytes_posted_concurrently_are_one_invoice(monkeypatch):
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    data = invoice_xml(seller=supplier, buyer=buyer, number="RACE-1")
+    results, errors = _race(4, lambda: invoice_receive(buyer=buyer, source=data, channel="api"))
+    assert errors == []
+    assert len({r.invoice.pk for r in results}) == 1
+    assert sum(r.created for r in results) == 1
+    assert Invoice.objects.count() == 1
+
+
+def test_concurrent_release_makes_one_payment_run(monkeypatch):
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    staff = ap_staff(buyer)
+    ids = []
+    for n in range(3):
+        invoice = invoice_receive(buyer=buyer, source=invoice_xml(
+            seller=supplier, buyer=buyer, number=f"REL-{n}", amount=Decimal("100")),
+            channel="api").invoice
+        for step in ("begin_validation", "accept"):
+            getattr(invoice, step)(by=None)
+        invoice.contract_id = 1
+        invoice.match(by=None, contract_id=1)
+        invoice.approve(by=staff["approver"])
+        invoice.save()
+        ids.append(invoice.pk)
+    results, errors = _race(2, lambda: payment_run_create(
+        buyer=buyer, invoice_ids=ids, actor=staff["approver"]))
+    assert len(results) == 1
+    assert len(errors) == 1
+    assert isinstance(errors[0], DomainError)
+    assert PaymentRun.objects.count() == 1
+    assert set(Invoice.objects.values_list("state", flat=True)) == {"released"}
