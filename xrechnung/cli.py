@@ -138,7 +138,7 @@ def cmd_rules(args: argparse.Namespace) -> int:
             )
             return EXIT_USAGE
         try:
-            pack = rulepacks.install_kosit_zip(Path(args.zip))
+            pack = rulepacks.install_zip(Path(args.zip))
         except rulepacks.RulePackError as exc:
             print(f"xrechnung: {exc}", file=sys.stderr)
             return EXIT_USAGE
@@ -205,7 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     rules = sub.add_parser("rules", help="list rule packs, or install a KoSIT configuration zip")
     rules.add_argument("action", nargs="?", choices=("list", "install"), default="list")
-    rules.add_argument("zip", nargs="?", help="validator-configuration-xrechnung release zip")
+    rules.add_argument(
+        "zip", nargs="?", help="KoSIT validator-configuration-xrechnung or Peppol BIS release zip"
+    )
     rules.add_argument("--json", action="store_true", help="machine-readable listing")
     rules.set_defaults(func=cmd_rules)
 

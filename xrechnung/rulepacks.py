@@ -251,12 +251,19 @@ _MAX_ZIP_MEMBER = 64 * 1024 * 1024
 _MAX_ZIP_TOTAL = 512 * 1024 * 1024
 
 
-def install_kosit_zip(zip_path: Path) -> RulePack:
-    """Install a KoSIT validator-configuration-xrechnung release zip as a rule pack.
+_PEPPOL_ROLE_PATTERNS = {
+    "peppol-ubl": re.compile(r"^PEPPOL-EN16931-UBL\.xslt?$"),
+    "peppol-cii": re.compile(r"^PEPPOL-EN16931-CII\.xslt?$"),
+}
 
-    Only the four compiled stylesheets and ``scenarios.xml`` (for its customLevel
+
+def install_zip(zip_path: Path) -> RulePack:
+    """Install a rule-pack archive: the KoSIT ``validator-configuration-xrechnung`` release, or
+    an OpenPEPPOL BIS Billing 3.0 release carrying the compiled PEPPOL-EN16931 stylesheets.
+
+    Only the compiled stylesheets (and KoSIT's ``scenarios.xml`` for its customLevel
     overrides) are taken; members are size-checked and never extracted by their own path.
-    Raises RulePackError when the archive is not such a release.
+    Raises RulePackError when the archive is neither.
     """
     try:
         archive = zipfile.ZipFile(zip_path)
@@ -266,55 +273,100 @@ def install_kosit_zip(zip_path: Path) -> RulePack:
         infos = [i for i in archive.infolist() if not i.is_dir()]
         if sum(i.file_size for i in infos) > _MAX_ZIP_TOTAL:
             raise RulePackError(f"{zip_path}: archive expands to more than 512 MB, refused")
-        chosen: dict[str, zipfile.ZipInfo] = {}
+
+        def base(info: zipfile.ZipInfo) -> str:
+            return info.filename.rsplit("/", 1)[-1]
+
+        peppol = {
+            role: [i for i in infos if pattern.match(base(i))]
+            for role, pattern in _PEPPOL_ROLE_PATTERNS.items()
+        }
+        if any(peppol.values()):
+            chosen: dict[str, zipfile.ZipInfo] = {}
+            for role, matches in peppol.items():
+                if len(matches) > 1:
+                    raise RulePackError(f"{zip_path}: several {base(matches[0])} in the archive")
+                if matches:
+                    chosen[role] = matches[0]
+            match = re.search(r"(\d+\.\d+\.\d+)", zip_path.name)
+            return _install(
+                archive,
+                name="peppol-bis",
+                version=f"Peppol BIS Billing 3.0 {match.group(1) if match else ''}".strip(),
+                origin=f"OpenPEPPOL release archive {zip_path.name}",
+                chosen=chosen,
+                extra=None,
+            )
+
+        chosen = {}
         for role, basename in _KOSIT_ROLE_FILES.items():
-            matches = [i for i in infos if i.filename.rsplit("/", 1)[-1] == basename]
+            matches = [i for i in infos if base(i) == basename]
             if len(matches) != 1:
                 raise RulePackError(
                     f"{zip_path}: expected exactly one {basename} in a KoSIT "
                     f"validator-configuration-xrechnung release, found {len(matches)}"
                 )
             chosen[role] = matches[0]
-        scenarios = [i for i in infos if i.filename.rsplit("/", 1)[-1] == "scenarios.xml"]
-        version = _kosit_version(zip_path.name, archive, scenarios[0] if scenarios else None)
-        name = "kosit-config"
-        root = rules_dir()
-        root.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".install-", dir=root))
-        try:
-            files: dict[str, str] = {}
-            roles: dict[str, str] = {}
-            for role, info in chosen.items():
-                data = _read_member(archive, info)
-                target = staging / _KOSIT_ROLE_FILES[role]
-                target.write_bytes(data)
-                files[target.name] = hashlib.sha256(data).hexdigest()
-                roles[role] = target.name
-            levels: dict[str, dict[str, str]] = {}
-            if scenarios:
-                data = _read_member(archive, scenarios[0])
-                (staging / "scenarios.xml").write_bytes(data)
-                files["scenarios.xml"] = hashlib.sha256(data).hexdigest()
-                levels = kosit_levels_from_scenarios(data)
-            meta = {
-                "name": name,
-                "version": version,
-                "origin": f"KoSIT release archive {zip_path.name}",
-                "files": files,
-                "roles": roles,
-                "levels": levels,
-            }
-            (staging / _MANIFEST).write_text(json.dumps(meta, indent=1), "utf-8")
-            final = root / name
-            if final.exists():
-                shutil.rmtree(final)
-            staging.rename(final)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
+        scenarios = [i for i in infos if base(i) == "scenarios.xml"]
+        return _install(
+            archive,
+            name="kosit-config",
+            version=_kosit_version(zip_path.name, archive, scenarios[0] if scenarios else None),
+            origin=f"KoSIT release archive {zip_path.name}",
+            chosen=chosen,
+            extra=scenarios[0] if scenarios else None,
+        )
+
+
+install_kosit_zip = install_zip
+
+
+def _install(
+    archive: zipfile.ZipFile,
+    *,
+    name: str,
+    version: str,
+    origin: str,
+    chosen: dict[str, zipfile.ZipInfo],
+    extra: zipfile.ZipInfo | None,
+) -> RulePack:
+    root = rules_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".install-", dir=root))
+    try:
+        files: dict[str, str] = {}
+        roles: dict[str, str] = {}
+        for role, info in chosen.items():
+            data = _read_member(archive, info)
+            target = staging / info.filename.rsplit("/", 1)[-1]
+            target.write_bytes(data)
+            files[target.name] = hashlib.sha256(data).hexdigest()
+            roles[role] = target.name
+        levels: dict[str, dict[str, str]] = {}
+        if extra is not None:
+            data = _read_member(archive, extra)
+            (staging / "scenarios.xml").write_bytes(data)
+            files["scenarios.xml"] = hashlib.sha256(data).hexdigest()
+            levels = kosit_levels_from_scenarios(data)
+        meta = {
+            "name": name,
+            "version": version,
+            "origin": origin,
+            "files": files,
+            "roles": roles,
+            "levels": levels,
+        }
+        (staging / _MANIFEST).write_text(json.dumps(meta, indent=1), "utf-8")
+        final = root / name
+        if final.exists():
+            shutil.rmtree(final)
+        staging.rename(final)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    clear_cache()
     pack = next(p for p in _installed_packs() if p.name == name)
     pack.verify()
-    clear_cache()
     return pack
 
 
@@ -411,22 +463,22 @@ def installed_levels(scenario_key: str) -> dict[str, str] | None:
 
 # ---------------------------------------------------------------- registry
 
-_cache: list[RulePack] | None = None
+_cache: dict[str, list[RulePack]] = {}
 _verified: set[str] = set()
 
 
 def clear_cache() -> None:
-    global _cache
-    _cache = None
+    _cache.clear()
     _verified.clear()
 
 
 def all_packs() -> list[RulePack]:
     """Installed (user) packs first, then the built-in ones; not yet verified."""
-    global _cache
-    if _cache is None:
-        _cache = _installed_packs() + _builtin_packs()
-    return _cache
+    key = str(rules_dir())  # the directory may change (env), e.g. between tests
+    packs = _cache.get(key)
+    if packs is None:
+        packs = _cache[key] = _installed_packs() + _builtin_packs()
+    return packs
 
 
 def pack_for(role: str) -> RulePack:

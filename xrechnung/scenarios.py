@@ -98,9 +98,11 @@ _FACTURX_PROFILES = {
 }
 EXTENDED_CTC_FR_ID = "urn:cen.eu:en16931:2017#conformant#urn.cpro.gouv.fr:1p0:extended-ctc-fr"
 
+PEPPOL_BIS_ID = "urn:fdc:peppol.eu:2017:poacc:billing:3.0"
+
 # Identifiers whose national rules we know of but do not ship; checked against EN 16931.
 _KNOWN_UNINSTALLED = {
-    "urn:fdc:peppol.eu:2017:poacc:billing:3.0": "Peppol BIS Billing 3.0",
+    PEPPOL_BIS_ID: "Peppol BIS Billing 3.0",
     "urn:ferd:CrossIndustryDocument:invoice:1p0": "ZUGFeRD 1.0",
 }
 
@@ -261,6 +263,16 @@ def select(
             schema_role=_schema_role(syntax),
             stylesheet_roles=roles_en,
             description="EN 16931 (CEN/TC 434 rules)",
+        )
+
+    if PEPPOL_BIS_ID in spec and available(f"peppol-{fam}"):
+        return Scenario(
+            name="peppol-bis",
+            syntax=syntax,
+            specification=spec,
+            schema_role=_schema_role(syntax),
+            stylesheet_roles=(en, f"peppol-{fam}"),
+            description="Peppol BIS Billing 3.0 (installed rule pack)",
         )
 
     # Anything else: EN 16931 for the syntax, plus a warning naming what was not checked.

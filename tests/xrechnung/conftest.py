@@ -72,6 +72,17 @@ def pdf_with_attachments(files: dict[str, bytes], *, password: str | None = None
 
 
 @pytest.fixture(scope="session")
+def _empty_rules_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("no-user-rules")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_rules_dir(monkeypatch: pytest.MonkeyPatch, _empty_rules_dir: Path) -> None:
+    """Rule packs a developer installed under ~/.local/share must not change test verdicts."""
+    monkeypatch.setenv("XRECHNUNG_RULES_DIR", str(_empty_rules_dir))
+
+
+@pytest.fixture(scope="session")
 def manifest() -> dict[str, Any]:
     return load_manifest()
 

@@ -294,3 +294,44 @@ def test_progress_bar_only_on_a_terminal() -> None:
     single = Tty()
     _Progress(1, single).step()
     assert single.getvalue() == ""  # one file: no bar
+
+
+# A stand-in for the compiled PEPPOL-EN16931-UBL stylesheet (written here, not official):
+# one rule that always fires, so the test can see that the installed pack runs.
+PEPPOL_STUB = """<xsl:stylesheet version="2.0" xmlns:xsl="http://www.w3.org/1999/XSL/Transform"
+  xmlns:svrl="http://purl.oclc.org/dsdl/svrl">
+  <xsl:template match="/">
+    <svrl:schematron-output>
+      <svrl:fired-rule context="/"/>
+      <svrl:failed-assert id="PEPPOL-STUB-R001" flag="warning" location="/" test="false()">
+        <svrl:text>stub rule ran</svrl:text>
+      </svrl:failed-assert>
+    </svrl:schematron-output>
+  </xsl:template>
+</xsl:stylesheet>"""
+
+
+def test_peppol_release_zip_enables_the_peppol_scenario(tmp_path: Path, manifest: dict) -> None:
+    from tests.xrechnung.conftest import shared_path
+
+    peppol_invoice = next(
+        shared_path("corpus", e["file"])
+        for e in manifest["files"]
+        if "peppol" in e["specification"] and e["syntax"] == "ubl-invoice"
+    )
+    before = json.loads(run("validate", str(peppol_invoice)).stdout)
+    assert before["scenario"] == "en16931-fallback"
+
+    archive = tmp_path / "peppol-bis-invoice-3-3.0.18.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("rules/PEPPOL-EN16931-UBL.xslt", PEPPOL_STUB)
+    env = {"XRECHNUNG_RULES_DIR": str(tmp_path / "rules")}
+    installed = run("rules", "install", str(archive), env=env)
+    assert installed.returncode == 0, installed.stderr
+    assert "peppol-bis Peppol BIS Billing 3.0 3.0.18" in installed.stdout
+
+    after = json.loads(run("validate", str(peppol_invoice), env=env).stdout)
+    assert after["scenario"] == "peppol-bis"
+    assert "UNKNOWN-SPECIFICATION" not in {f["id"] for f in after["findings"]}
+    assert "PEPPOL-STUB-R001" in {f["id"] for f in after["findings"]}
+    assert [p["role"] for p in after["rule_packs"]][-2:] == ["en16931-ubl", "peppol-ubl"]
