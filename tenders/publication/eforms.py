@@ -20,6 +20,7 @@ from lxml import etree
 from tenders.codes import cpv_digits, nuts_level
 from tenders.publication.data import (
     AwardResult,
+    BuyerLegalType,
     LegalBasis,
     NoticeInfo,
     Organisation,
@@ -73,10 +74,24 @@ NUTS_COUNTRIES = {
 }  # fmt: skip
 
 # Subtypes this module builds (OPP-070): (contract notice, contract award notice) per legal
-# basis. 16/29 are the public-sector directive (VgV), 17/30 the utilities directive (SektVO).
+# basis. 16/29 public-sector directive (VgV), 17/30 utilities (SektVO), 19/32 concessions
+# (KonzVgV).
 SUBTYPES = {
     LegalBasis.DIRECTIVE_2014_24: ("16", "29"),
     LegalBasis.DIRECTIVE_2014_25: ("17", "30"),
+    LegalBasis.DIRECTIVE_2014_23: ("19", "32"),
+}
+
+# Buyer legal types that are contracting authorities (BT-11 values for which the SDK allows
+# BT-10): anyone else (a public undertaking) buys as a contracting entity.
+AUTHORITY_TYPES = {
+    BuyerLegalType.CENTRAL_GOVERNMENT,
+    BuyerLegalType.REGIONAL_AUTHORITY,
+    BuyerLegalType.LOCAL_AUTHORITY,
+    BuyerLegalType.BODY_PUBLIC_LAW_CENTRAL,
+    BuyerLegalType.BODY_PUBLIC_LAW_REGIONAL,
+    BuyerLegalType.BODY_PUBLIC_LAW_LOCAL,
+    BuyerLegalType.EU_INSTITUTION,
 }
 
 # A term the notice must state that our data keeps in the procurement documents.
@@ -171,6 +186,15 @@ class _Context:
     @property
     def utilities(self) -> bool:
         return self.procedure.legal_basis is LegalBasis.DIRECTIVE_2014_25
+
+    @property
+    def concession(self) -> bool:
+        return self.procedure.legal_basis is LegalBasis.DIRECTIVE_2014_23
+
+    @property
+    def contracting_entity(self) -> bool:
+        """The buyer acts as a contracting entity (utilities sector): BT-610 instead of BT-10."""
+        return self.utilities or self.procedure.buyer_legal_type not in AUTHORITY_TYPES
 
     def term_text(self, parent: etree._Element, qname: str, value: str) -> None:
         """A term of ours, or where we have none, a pointer to the procurement documents."""
@@ -286,7 +310,14 @@ def _contracting_party(root: etree._Element, ctx: _Context) -> None:
         procedure.buyer_legal_type.value,
         listName="buyer-legal-type",
     )  # BT-11
-    if ctx.utilities:
+    if ctx.concession:
+        _el(
+            _el(party, "cac:ContractingPartyType"),
+            "cbc:PartyTypeCode",
+            "cont-ent" if ctx.contracting_entity else "not-cont-ent",
+            listName="buyer-contracting-type",
+        )  # BT-740
+    if ctx.contracting_entity:
         _el(
             _el(party, "cac:ContractingActivity"),
             "cbc:ActivityTypeCode",
@@ -332,10 +363,12 @@ def _procedure_terms(root: etree._Element, ctx: _Context, *, notice: bool) -> No
         procedure.procedure_type.value,
         listName="procurement-procedure-type",
     )  # BT-105
-    if notice and procedure.procedure_type in (
-        ProcedureType.OPEN,
-        ProcedureType.RESTRICTED,
-        ProcedureType.NEGOTIATED_WITH_CALL,
+    # BT-106 (accelerated procedure) exists for VgV/SektVO procedures, not for concessions.
+    if (
+        notice
+        and not ctx.concession
+        and procedure.procedure_type
+        in (ProcedureType.OPEN, ProcedureType.RESTRICTED, ProcedureType.NEGOTIATED_WITH_CALL)
     ):
         justification = _el(process, "cac:ProcessJustification")
         _el(
@@ -482,10 +515,12 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
                     listName="conditions",
                 )  # OPT-060
                 ctx.term_text(requirement, "cbc:Description", procedure.performance_terms)  # BT-70
-            for code, list_name in (
-                ("required" if procedure.e_invoicing_required else "allowed", "einvoicing"),
-                ("not-allowed", "ecatalog-submission"),  # BT-764
-            ):
+            requirements = [
+                ("required" if procedure.e_invoicing_required else "allowed", "einvoicing")
+            ]
+            if not ctx.concession:
+                requirements.append(("not-allowed", "ecatalog-submission"))  # BT-764
+            for code, list_name in requirements:
                 requirement = _el(terms, "cac:ContractExecutionRequirement")
                 _el(requirement, "cbc:ExecutionRequirementCode", code, listName=list_name)
         _award_criteria(terms, ctx, lot.award_criteria)
@@ -540,23 +575,24 @@ def _lots(root: etree._Element, ctx: _Context, *, notice: bool, previous: str | 
         if previous:
             reference = _el(process, "cac:NoticeDocumentReference")
             _el(reference, "cbc:ID", previous, schemeName="notice-id-ref")  # BT-125(i)
-        if notice:
+        if notice and not ctx.concession:
             opening = _el(process, "cac:OpenTenderEvent")
             _el(opening, "cbc:OccurrenceDate", _date(deadlines.opening))  # BT-132(d)
             _el(opening, "cbc:OccurrenceTime", _time(deadlines.opening))  # BT-132(t)
         _el(_el(process, "cac:AuctionTerms"), "cbc:AuctionConstraintIndicator", "false")  # BT-767
-        _el(
-            _el(process, "cac:ContractingSystem"),
-            "cbc:ContractingSystemTypeCode",
-            "none",
-            listName="framework-agreement",
-        )  # BT-765
-        _el(
-            _el(process, "cac:ContractingSystem"),
-            "cbc:ContractingSystemTypeCode",
-            "none",
-            listName="dps-usage",
-        )  # BT-766
+        if not ctx.concession:  # no framework agreements or DPS for concessions
+            _el(
+                _el(process, "cac:ContractingSystem"),
+                "cbc:ContractingSystemTypeCode",
+                "none",
+                listName="framework-agreement",
+            )  # BT-765
+            _el(
+                _el(process, "cac:ContractingSystem"),
+                "cbc:ContractingSystemTypeCode",
+                "none",
+                listName="dps-usage",
+            )  # BT-766
         project = _el(element, "cac:ProcurementProject")
         _el(project, "cbc:ID", lot.key, schemeName="InternalID")  # BT-22
         ctx.text(project, "cbc:Name", lot.title)  # BT-21
@@ -634,13 +670,33 @@ def subtypes(procedure: Procedure) -> tuple[str, str]:
             "regime", "an eForms contract notice is only published for EU-regime procedures"
         )
     try:
-        return SUBTYPES[procedure.legal_basis]
+        found = SUBTYPES[procedure.legal_basis]
     except KeyError:
         raise PublicationDataError(
             "legal_basis",
-            f"eForms notices are built for directives 2014/24/EU (VgV, subtypes 16/29) and "
-            f"2014/25/EU (SektVO, 17/30), not for {procedure.legal_basis.value}",
+            "eForms notices are built for directives 2014/24/EU (VgV, subtypes 16/29), "
+            f"2014/25/EU (SektVO, 17/30) and 2014/23/EU (KonzVgV, 19/32), not for "
+            f"{procedure.legal_basis.value}",
         ) from None
+    if (
+        procedure.legal_basis is LegalBasis.DIRECTIVE_2014_24
+        and procedure.buyer_legal_type not in AUTHORITY_TYPES
+    ):
+        raise PublicationDataError(
+            "buyer_legal_type",
+            f"a {procedure.buyer_legal_type.value} buyer is a contracting entity: it procures "
+            "under the utilities directive 2014/25/EU (SektVO), not 2014/24/EU",
+        )
+    if (
+        procedure.legal_basis is LegalBasis.DIRECTIVE_2014_23
+        and procedure.buyer_legal_type not in AUTHORITY_TYPES
+        and not procedure.entity_activity
+    ):
+        raise PublicationDataError(
+            "entity_activity",
+            "a contracting entity's concession names its sector activity (eForms BT-610)",
+        )
+    return found
 
 
 def contract_notice_xml(procedure: Procedure, notice: NoticeInfo) -> bytes:
@@ -722,14 +778,15 @@ def _notice_result(ext: etree._Element, ctx: _Context, result: AwardResult) -> N
     for n, award in enumerate(result.awards, start=1):
         lot_result = _el(notice_result, "efac:LotResult")
         _el(lot_result, "cbc:ID", f"RES-{n:04d}", schemeName="result")  # OPT-322
-        if award.highest_value is not None:
+        # BT-710/711 (lowest/highest tender) are not published for concessions.
+        if award.highest_value is not None and not ctx.concession:
             _el(
                 lot_result,
                 "cbc:HigherTenderAmount",
                 _amount(award.highest_value),
                 currencyID=currency,
             )  # BT-711
-        if award.lowest_value is not None:
+        if award.lowest_value is not None and not ctx.concession:
             _el(
                 lot_result,
                 "cbc:LowerTenderAmount",
@@ -777,7 +834,8 @@ def _notice_result(ext: etree._Element, ctx: _Context, result: AwardResult) -> N
         tender_id, _contract_id, party_id = ids[award.lot_key]
         tender = _el(notice_result, "efac:LotTender")
         _el(tender, "cbc:ID", tender_id, schemeName="tender")  # OPT-321
-        _el(tender, "cbc:RankCode", "1")  # BT-171
+        if not ctx.concession:
+            _el(tender, "cbc:RankCode", "1")  # BT-171
         _el(
             _el(tender, "cac:LegalMonetaryTotal"),
             "cbc:PayableAmount",

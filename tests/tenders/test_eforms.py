@@ -416,23 +416,51 @@ def utilities_cn(cn_schema):
     return _assert_valid(cn_schema, xml)
 
 
-@pytest.fixture
-def utilities_can(can_schema):
-    result = s.award_result(procedure=s.procedure(**UTILITIES))
-    xml = contract_award_notice_xml(result, s.notice_info(notice_id=s.AWARD_NOTICE_ID))
-    return _assert_valid(can_schema, xml)
+CONCESSION = {"legal_basis": LegalBasis.DIRECTIVE_2014_23}
+CONCESSION_BY_ENTITY = {
+    "legal_basis": LegalBasis.DIRECTIVE_2014_23,
+    "buyer_legal_type": BuyerLegalType.PUBLIC_UNDERTAKING,
+    "entity_activity": "port",
+}
 
 
-def test_utilities_notices_are_subtypes_17_and_30_and_complete(
-    utilities_cn, utilities_can, sdk_fields
+@pytest.mark.parametrize(
+    ("changes", "subtypes", "celex"),
+    [
+        (UTILITIES, ("17", "30"), "32014L0025"),
+        (CONCESSION, ("19", "32"), "32014L0023"),
+        (CONCESSION_BY_ENTITY, ("19", "32"), "32014L0023"),
+    ],
+)
+def test_utilities_and_concession_notices_are_valid_and_complete(
+    cn_schema, can_schema, sdk_fields, changes, subtypes, celex
 ):
-    assert _texts(utilities_cn, "//efac:NoticeSubType/cbc:SubTypeCode") == ["17"]
-    assert _texts(utilities_can, "//efac:NoticeSubType/cbc:SubTypeCode") == ["30"]
-    assert _texts(utilities_cn, "/*/cbc:RegulatoryDomain") == ["32014L0025"]
-    for doc, notice_type in ((utilities_cn, "17"), (utilities_can, "30")):
+    procedure = s.procedure(**changes)
+    cn = _assert_valid(cn_schema, contract_notice_xml(procedure, s.notice_info()))
+    can = _assert_valid(
+        can_schema,
+        contract_award_notice_xml(
+            s.award_result(procedure=procedure), s.notice_info(notice_id=s.AWARD_NOTICE_ID)
+        ),
+    )
+    for doc, notice_type in zip((cn, can), subtypes, strict=True):
+        assert _texts(doc, "//efac:NoticeSubType/cbc:SubTypeCode") == [notice_type]
+        assert _texts(doc, "/*/cbc:RegulatoryDomain") == [celex]
         missing, forbidden, checked = _check_against_sdk(doc, sdk_fields, notice_type)
         assert checked > 30
         assert (missing, forbidden) == ([], [])
+
+
+def test_concession_notice_says_who_awards_it(cn_schema):
+    def contracting_type(changes):
+        xml = contract_notice_xml(s.procedure(**changes), s.notice_info())
+        doc = _assert_valid(cn_schema, xml)
+        code = "//cbc:PartyTypeCode[@listName='buyer-contracting-type']"
+        activity = "//cac:ContractingActivity/cbc:ActivityTypeCode"
+        return _texts(doc, code), _texts(doc, activity), _texts(doc, f"{activity}/@listName")
+
+    assert contracting_type(CONCESSION) == (["not-cont-ent"], ["gen-pub"], ["authority-activity"])
+    assert contracting_type(CONCESSION_BY_ENTITY) == (["cont-ent"], ["port"], ["entity-activity"])
 
 
 def test_utilities_notice_names_the_sector_activity_and_its_terms(utilities_cn):
@@ -549,7 +577,18 @@ def test_bad_procedure_data_is_refused_naming_the_field(changes, field, message)
             "regime",
             "only published for EU-regime procedures",
         ),
-        ({"legal_basis": LegalBasis.DIRECTIVE_2014_23}, "legal_basis", "not for 32014L0023"),
+        ({"legal_basis": LegalBasis.DIRECTIVE_2009_81}, "legal_basis", "not for 32009L0081"),
+        (
+            {"buyer_legal_type": BuyerLegalType.PUBLIC_UNDERTAKING},
+            "buyer_legal_type",
+            "contracting entity: it procures under the utilities directive",
+        ),
+        (
+            {"legal_basis": LegalBasis.DIRECTIVE_2014_23,
+             "buyer_legal_type": BuyerLegalType.PUBLIC_UNDERTAKING},
+            "entity_activity",
+            "BT-610",
+        ),
         ({"legal_basis": LegalBasis.DIRECTIVE_2014_25}, "entity_activity", "BT-610"),
         ({"procedure_type": ProcedureType.NEGOTIATED_WITHOUT_CALL}, "procedure_type", "subtype 16"),
         (
