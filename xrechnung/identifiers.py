@@ -190,6 +190,9 @@ _EU_VAT_FORMATS = {
 }
 
 
+EU_VAT_PREFIXES = frozenset(_EU_VAT_FORMATS)
+
+
 def validate_eu_vat(value: str) -> str:
     """Any EU VAT id by its country's format; DE and FR also by their check digits."""
     compact = _compact(value)

@@ -8,6 +8,7 @@ EN 16931 business term (BT-/BG-) each field carries.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -393,6 +394,7 @@ def check_invoice(invoice: Invoice) -> None:
                 rule=f"BR-{_rule_prefix(category)}-10",
             )
     _check_vat_ids(invoice, categories)
+    _check_identifiers(invoice)
     if invoice.is_credit_note and not invoice.preceding_invoices:
         # Not an EN 16931 rule, but a credit note that names no invoice cannot be matched.
         raise XRechnungModelError(
@@ -479,3 +481,38 @@ def _check_vat_ids(invoice: Invoice, categories: set[VatCategory]) -> None:
             raise XRechnungModelError(
                 "Intra-community supply needs the buyer VAT identifier", rule="BR-IC-02"
             )
+
+
+def _check_identifiers(invoice: Invoice) -> None:
+    # Check digits are cheap to verify here and expensive to discover at the buyer's inbox.
+    from xrechnung import identifiers as ids
+
+    checks: list[tuple[str, str | None, Callable[[str], str], str]] = []
+    for party, role in ((invoice.seller, "Seller"), (invoice.buyer, "Buyer")):
+        scoped = [party.legal_registration, party.electronic_address, *party.identifiers]
+        for identifier in scoped:
+            if identifier is None:
+                continue
+            validator = {
+                "0009": ids.validate_siret,
+                "0002": ids.validate_siren,
+                "0204": ids.validate_leitweg_id,
+            }.get(identifier.scheme or "")
+            if validator is not None:
+                checks.append((f"{role} identifier", identifier.value, validator, "BT-29/30/34"))
+        if party.vat_id and party.vat_id[:2] in ids.EU_VAT_PREFIXES:
+            checks.append((f"{role} VAT identifier", party.vat_id, ids.validate_eu_vat, "BT-31/48"))
+    if invoice.payment:
+        pay = invoice.payment
+        checks += [
+            ("IBAN", pay.iban, ids.validate_iban, "BR-DE-19"),
+            ("BIC", pay.bic, ids.validate_bic, "BT-86"),
+            ("Debited IBAN", pay.debited_iban, ids.validate_iban, "BR-DE-20"),
+        ]
+    for what, value, check, rule in checks:
+        if value is None:
+            continue
+        try:
+            check(value)
+        except ids.InvalidIdentifierError as exc:
+            raise XRechnungModelError(f"{what}: {exc}", rule=rule) from exc

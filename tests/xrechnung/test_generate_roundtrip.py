@@ -83,3 +83,28 @@ def test_every_corpus_invoice_parses(relative: str) -> None:
     assert parsed.stated.payable == (
         parsed.stated.tax_inclusive - parsed.stated.prepaid + parsed.stated.rounding
     ) or relative.endswith("05.01a-INVOICE_ubl.xml")  # its BR-CO-16 is downgraded by KoSIT
+
+
+def test_parse_reports_truncated_and_encrypted_pdfs() -> None:
+    import io
+
+    from pypdf import PdfWriter
+
+    from xrechnung.generate import to_facturx_pdf
+
+    pdf = to_facturx_pdf(samples.domestic_german())
+    with pytest.raises(InvoiceParseError, match="Unreadable PDF"):
+        parse_invoice(pdf[: len(pdf) // 3])
+    writer = PdfWriter(clone_from=io.BytesIO(pdf))
+    writer.encrypt("secret")
+    locked = io.BytesIO()
+    writer.write(locked)
+    with pytest.raises(InvoiceParseError, match="encrypted"):
+        parse_invoice(locked.getvalue())
+
+
+def test_pdf_without_invoice_is_reported() -> None:
+    from xrechnung.render import render_pdf
+
+    with pytest.raises(InvoiceParseError, match="no embedded invoice"):
+        parse_invoice(render_pdf(samples.domestic_german()))

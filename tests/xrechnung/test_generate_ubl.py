@@ -114,3 +114,29 @@ def test_not_subject_with_vat_id_is_refused() -> None:
     invoice.seller.vat_id = "DE136695976"
     with pytest.raises(XRechnungModelError, match="BR-O-02"):
         to_ubl(invoice)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda inv: setattr(inv.payment, "iban", "DE02120300000000202052"), "IBAN"),
+        (
+            lambda inv: setattr(inv.buyer.electronic_address, "value", "04011000-12345-04"),
+            "Leitweg",
+        ),
+        (lambda inv: setattr(inv.seller, "vat_id", "DE136695977"), "VAT"),
+    ],
+)
+def test_wrong_check_digits_are_refused_before_writing(change, message: str) -> None:  # type: ignore[no-untyped-def]
+    invoice = samples.domestic_german()
+    change(invoice)
+    with pytest.raises(XRechnungModelError, match=message):
+        to_ubl(invoice)
+
+
+def test_wrong_siret_is_refused() -> None:
+    invoice = samples.german_to_french_public()
+    assert invoice.buyer.legal_registration is not None
+    invoice.buyer.legal_registration.value = "21670482500018"
+    with pytest.raises(XRechnungModelError, match="SIRET"):
+        to_ubl(invoice)

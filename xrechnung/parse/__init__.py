@@ -23,15 +23,15 @@ def xml_from_pdf(pdf: bytes) -> bytes:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(pdf))
-        if reader.is_encrypted:
-            raise InvoiceParseError("PDF is encrypted; its embedded invoice cannot be read")
-        attachments = reader.attachments
-    except PdfReadError as exc:
-        raise InvoiceParseError(f"Unreadable PDF: {exc}") from exc
+        encrypted = reader.is_encrypted
+        attachments = {} if encrypted else reader.attachments
+    except Exception as exc:  # pypdf raises a zoo of types (PdfReadError, KeyError, …) on junk
+        raise InvoiceParseError(f"Unreadable PDF: {type(exc).__name__}: {exc}") from exc
+    if encrypted:
+        raise InvoiceParseError("PDF is encrypted; its embedded invoice cannot be read")
     for name in ("factur-x.xml", "zugferd-invoice.xml", "xrechnung.xml", "ZUGFeRD-invoice.xml"):
         if name in attachments:
             return attachments[name][0]
