@@ -240,6 +240,15 @@ ACTIONS: list[Action] = [
         snapshot=_tender_state,
     ),
     Action(
+        "tender.reopen",
+        prepare=_approved,
+        perform=lambda w, t, actor: _svc("tender_reopen")(
+            tender_id=t.pk, actor=actor, reason="Frist anpassen"
+        ),
+        allowed=OFFICER,
+        snapshot=_tender_state,
+    ),
+    Action(
         "tender.cancel",
         prepare=_published,
         perform=lambda w, t, actor: _svc("tender_cancel")(

@@ -427,6 +427,22 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(
         field=state,
+        source=TenderState.APPROVED,
+        target=TenderState.DRAFT,
+        conditions=[was_approved],
+        permission=OFFICER,
+    )
+    def reopen(self, *, by, reason: str) -> None:
+        """Back to draft before publication (e.g. its deadlines no longer meet the minimum);
+        the approval lapses, so the changed tender needs a new one."""
+        self.returned_reason = reason
+        self.submitted_by = None
+        self.submitted_at = None
+        self.approved_by = None
+        self.approved_at = None
+
+    @transition(
+        field=state,
         source=TenderState.PENDING_APPROVAL,
         target=TenderState.APPROVED,
         conditions=[was_submitted, submission_deadline_in_future],

@@ -21,6 +21,7 @@ from workflows.four_eyes import ensure_second_person
 TIMESTAMPS = {
     "submit": ["submitted_by", "submitted_at", "returned_reason"],
     "return_to_draft": ["submitted_by", "submitted_at", "returned_reason"],
+    "reopen": ["submitted_by", "submitted_at", "approved_by", "approved_at", "returned_reason"],
     "approve": ["approved_by", "approved_at"],
     "publish": ["published_at"],
     "close": ["closed_at"],
@@ -66,6 +67,19 @@ def tender_return_to_draft(*, tender_id: int, actor: User, reason: str) -> Tende
         raise TenderValidationError([("reason", _("Say what must be corrected."))])
     tender.return_to_draft(by=actor, reason=reason.strip())
     _save(tender, "return_to_draft")
+    return tender
+
+
+@transaction.atomic
+def tender_reopen(*, tender_id: int, actor: User, reason: str) -> Tender:
+    """Approved (not yet published) → draft, for changes; the approval lapses and the tender
+    needs a new one. Raises TenderValidationError (no reason), TenderStateError."""
+    tender = lock_tender(tender_id)
+    authorize_transition(tender=tender, name="reopen", actor=actor, action=_("Reopening"))
+    if not reason.strip():
+        raise TenderValidationError([("reason", _("Say why the tender is reopened."))])
+    tender.reopen(by=actor, reason=reason.strip())
+    _save(tender, "reopen")
     return tender
 
 

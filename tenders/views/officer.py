@@ -424,6 +424,9 @@ TRANSITIONS = {
     "return": lambda request, tender: services.tender_return_to_draft(
         tender_id=tender.pk, actor=request.user, reason=request.POST.get("reason", "")
     ),
+    "reopen": lambda request, tender: services.tender_reopen(
+        tender_id=tender.pk, actor=request.user, reason=request.POST.get("reason", "")
+    ),
     "cancel": lambda request, tender: services.tender_cancel(
         tender_id=tender.pk,
         actor=request.user,
@@ -442,6 +445,7 @@ DONE = {
     "approve": _("Approved."),
     "publish": _("Published."),
     "return": _("Returned to draft."),
+    "reopen": _("Reopened as a draft; it needs a new approval."),
     "cancel": _("Cancelled."),
     "suspend": _("Suspended."),
     "resume": _("Resumed."),

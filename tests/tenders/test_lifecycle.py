@@ -15,14 +15,17 @@ from tenders.errors import (
 )
 from tenders.models import Tender, TenderPublication, TenderState
 from tenders.services import (
+    TenderInput,
     tender_approve,
     tender_cancel,
     tender_close_at_deadline,
     tender_publish,
+    tender_reopen,
     tender_resume,
     tender_return_to_draft,
     tender_submit,
     tender_suspend,
+    tender_update,
     tenders_due_for_closing,
 )
 from tests.factories import person
@@ -76,7 +79,8 @@ def test_approver_of_another_authority_cannot_approve(authority, officer):
 def test_full_path_to_published_writes_audit_and_publications(authority, officer, approver):
     tender = published_tender(authority=authority, officer=officer, approver=approver)
     assert tender.state == TenderState.PUBLISHED
-    assert tender.approved_by == approver and tender.submitted_by == officer
+    assert tender.approved_by == approver
+    assert tender.submitted_by == officer
     assert states(tender) == ["pending_approval", "approved", "published"]
     kinds = set(tender.publications.values_list("kind", flat=True))
     assert kinds == {TenderPublication.Kind.EFORMS, TenderPublication.Kind.OCDS}
@@ -165,6 +169,21 @@ def test_publication_rechecks_the_limits_a_day_later(authority, officer, approve
     tender.refresh_from_db()
     assert tender.state == TenderState.APPROVED
     assert not tender.publications.exists()
+    # the way out: reopen, move the deadline, and get a new approval
+    with freeze_time("2026-03-04 09:00:00+01:00"):
+        tender_reopen(tender_id=tender.pk, actor=officer, reason="Frist zu kurz geworden")
+        tender.refresh_from_db()
+        assert tender.state == TenderState.DRAFT
+        assert tender.approved_by is None
+        data = TenderInput.from_tender(tender)
+        data.submission_deadline = deadline + timedelta(days=7)
+        data.opening_at = deadline + timedelta(days=7, hours=1)
+        tender_update(tender_id=tender.pk, actor=officer, data=data)
+        tender_submit(tender_id=tender.pk, actor=officer)
+        tender_approve(tender_id=tender.pk, actor=approver)
+        tender_publish(tender_id=tender.pk, actor=officer)
+    tender.refresh_from_db()
+    assert tender.state == TenderState.PUBLISHED
 
 
 def test_return_to_draft_then_resubmit(authority, officer, approver):
@@ -174,7 +193,8 @@ def test_return_to_draft_then_resubmit(authority, officer, approver):
         tender_return_to_draft(tender_id=tender.pk, actor=approver, reason="  ")
     tender_return_to_draft(tender_id=tender.pk, actor=approver, reason="Los 2 fehlt")
     tender.refresh_from_db()
-    assert tender.state == TenderState.DRAFT and tender.returned_reason == "Los 2 fehlt"
+    assert tender.state == TenderState.DRAFT
+    assert tender.returned_reason == "Los 2 fehlt"
     tender_submit(tender_id=tender.pk, actor=officer)
 
 
