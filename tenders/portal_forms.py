@@ -5,6 +5,8 @@ import re
 from typing import Any
 
 from django import forms
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -29,6 +31,25 @@ def _choices_in(field_name: str, language: str | None) -> tuple[tuple[str, str],
 def select_choices(field_name: str) -> tuple[tuple[str, str], ...]:
     """The options of a filter select, translated once per language (the portal's hot path)."""
     return _choices_in(field_name, get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _options_html(field_name: str, selected: str, language: str | None) -> str:
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (value, mark_safe(" selected") if value == selected else "", text)
+            for value, text in _choices_in(field_name, language)
+        ),
+    )
+
+
+def select_options_html(field_name: str, selected: str) -> str:
+    """The <option>s of a filter select, built once per language and selection."""
+    if selected not in dict(select_choices(field_name)):
+        selected = ""  # anything else is refused by the form; it must not grow the cache
+    return _options_html(field_name, selected, get_language())
 
 
 def choice_label(field_name: str, value: str) -> str:

@@ -10,7 +10,12 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from tenders.models import TenderPublication
-from tenders.portal_forms import SELECT_FIELDS, PortalSearchForm, select_choices
+from tenders.portal_forms import (
+    SELECT_FIELDS,
+    PortalSearchForm,
+    select_choices,
+    select_options_html,
+)
 from tenders.portal_selectors import (
     PortalNotFoundError,
     document_version_public_get,
@@ -47,8 +52,7 @@ def _form_context(form: PortalSearchForm, request: HttpRequest) -> dict[str, Any
             {
                 "name": name,
                 "label": form.fields[name].label,
-                "choices": select_choices(name),
-                "value": request.GET.get(name, ""),
+                "options": select_options_html(name, request.GET.get(name, "")),
                 "errors": errors.get(name, []),
             }
             for name in SELECT_FIELDS
