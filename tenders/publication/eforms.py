@@ -277,9 +277,11 @@ def _organisations(ext: etree._Element, ctx: _Context) -> None:
 
 def _root(kind: str, ctx: _Context, *, notice_type: str, form_type: str):
     procedure, notice = ctx.procedure, ctx.notice
-    nsmap = {None: NS[kind], **{p: NS[p] for p in ("cac", "cbc", "ext", "efac", "efbc", "efext")}}
+    nsmap: dict[str | None, str] = {None: NS[kind]}
+    nsmap |= {p: NS[p] for p in ("cac", "cbc", "ext", "efac", "efbc", "efext")}
     name = "ContractNotice" if kind == "cn" else "ContractAwardNotice"
-    root = etree.Element(_q(kind, name), nsmap=nsmap)
+    # lxml takes None as the key of the default namespace; its stubs only know str keys.
+    root = etree.Element(_q(kind, name), nsmap=nsmap)  # type: ignore[arg-type]
     ext = _el(
         _el(_el(_el(root, "ext:UBLExtensions"), "ext:UBLExtension"), "ext:ExtensionContent"),
         "efext:EformsExtension",
@@ -836,6 +838,7 @@ def _notice_result(ext: etree._Element, ctx: _Context, result: AwardResult) -> N
         _el(tender, "cbc:ID", tender_id, schemeName="tender")  # OPT-321
         if not ctx.concession:
             _el(tender, "cbc:RankCode", "1")  # BT-171
+        assert award.winning_value is not None  # validate(): a winner has a value
         _el(
             _el(tender, "cac:LegalMonetaryTotal"),
             "cbc:PayableAmount",
@@ -855,6 +858,7 @@ def _notice_result(ext: etree._Element, ctx: _Context, result: AwardResult) -> N
     for award in won:
         tender_id, contract_id, _party_id = ids[award.lot_key]
         contract = award.contract
+        assert contract is not None  # validate(): a winner has a contract
         settled = _el(notice_result, "efac:SettledContract")
         _el(settled, "cbc:ID", contract_id, schemeName="contract")  # OPT-316
         _el(settled, "cbc:AwardDate", _calendar_date(award.award_date, at))  # BT-1451

@@ -410,6 +410,7 @@ def _awards(result: AwardResult, parties: _Parties) -> list[dict[str, Any]]:
             entry["status"] = "unsuccessful"
             entry["description"] = f"eForms non-award-justification: {award.no_award_reason}"
         else:
+            assert award.winning_value is not None  # validate(): a winner has a value
             entry["status"] = "active"
             entry["value"] = _value(
                 f"awards[{index}].winning_value", award.winning_value, procedure.currency
