@@ -1,6 +1,9 @@
 """CPV and NUTS checks: format, check digit, division/country, list membership, build step."""
 
 import hashlib
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +12,8 @@ from tenders.codes import cpv as cpv_module
 from tenders.codes import nuts as nuts_module
 from tenders.codes.build import build
 from tenders.codes.data import parse_code_list
+
+REPO = Path(__file__).resolve().parents[2]
 
 # Published CPV 2008 codes with their printed check digits (Regulation (EC) No 213/2008).
 PUBLISHED = [
@@ -153,3 +158,12 @@ def test_build_turns_an_official_genericode_file_into_a_complete_list(tmp_path, 
     assert listed.codes == {"DE", "DE212"}
     assert listed.header["source-sha256"] == hashlib.sha256(source.read_bytes()).hexdigest()
     assert listed.header["version"] == "2024"
+
+
+def test_codes_and_builders_are_django_free():
+    # The builders are pure: adapters may call them from a CLI or a worker without settings.
+    probe = (
+        "import sys, tenders.codes, tenders.publication.eforms, tenders.publication.ocds; "
+        "assert 'django' not in sys.modules, sorted(m for m in sys.modules if 'django' in m)"
+    )
+    subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO)
