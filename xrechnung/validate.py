@@ -181,7 +181,24 @@ def validate(
             pack = rulepacks.pack_for(role)
             path = pack.path(role)
             report.rule_packs.append(_use(pack, role))
-            svrl = schematron.transform(path, document)
+            try:
+                svrl = schematron.transform(path, document)
+            except schematron.SchematronError as exc:
+                # A dynamic XPath error (e.g. "abc" where a rule computes with a decimal)
+                # aborts the whole stylesheet, as in every XSLT-based validator: say so
+                # instead of passing the document on rules that never ran.
+                report.findings.append(
+                    Finding(
+                        id="SCHEMATRON-RUNTIME-ERROR",
+                        severity="fatal",
+                        message=(
+                            f"the rules of {pack.name} ({path.name}) could not be evaluated on "
+                            f"this document and were not checked: {_first_line(exc)}"
+                        ),
+                        source=role,
+                    )
+                )
+                continue
             for raw in schematron.parse_svrl(svrl):
                 # Factur-X profile stylesheets repeat the CEN rules: report each once.
                 key = (raw.id, raw.location, raw.message)
@@ -207,6 +224,11 @@ def validate(
                     )
                 )
     return report
+
+
+def _first_line(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return text[:500]
 
 
 def _use(pack: rulepacks.RulePack, role: str) -> RulePackUse:

@@ -94,3 +94,22 @@ def test_schema_invalid_fragment_still_gets_business_rules() -> None:
     strict = validate(xml.encode())
     assert {f.id for f in strict.findings} == {"XSD"}
     assert "BR-DE-15" in ids(xml)
+
+
+def test_a_value_the_rules_cannot_compute_with_is_a_finding_not_a_crash(
+    ubl_xrechnung_path,
+) -> None:
+    xml = ubl_xrechnung_path.read_bytes()
+    start = xml.index(b"<cbc:PayableAmount")
+    start = xml.index(b">", start) + 1
+    end = xml.index(b"</cbc:PayableAmount>", start)
+    broken = xml[:start] + b"abc" + xml[end:]
+    # with the schema step the XSD catches it first
+    assert {f.id for f in validate(broken).findings} == {"XSD"}
+    # without, the EN 16931 stylesheet aborts; the XRechnung one still reports
+    report = validate(broken, skip_schema=True)
+    assert report.verdict == "reject"
+    (error,) = [f for f in report.findings if f.id == "SCHEMATRON-RUNTIME-ERROR"]
+    assert error.source == "en16931-ubl"
+    assert "EN16931-UBL-validation.xsl" in error.message
+    assert "abc" in error.message
