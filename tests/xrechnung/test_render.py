@@ -90,6 +90,23 @@ def test_corpus_invoice_renders_with_its_stated_totals(relative: str, lang: str)
     assert parsed.invoice.number in pdf_text
 
 
+def _all_corpus() -> list[str]:
+    import json
+
+    manifest = SHARED / "corpus" / "MANIFEST.json"
+    if not manifest.exists():
+        raise RuntimeError(f"corpus manifest missing at {manifest} (set ZUSCHLAG_SHARED)")
+    return [f["file"] for f in json.loads(manifest.read_text())["files"]]
+
+
+@pytest.mark.parametrize("relative", _all_corpus())
+def test_every_corpus_invoice_renders_as_html(relative: str) -> None:
+    parsed = parse_invoice(_corpus(relative))
+    text = lxml_html.fromstring(render_html(parsed, lang="en")).text_content()
+    assert format_amount(parsed.stated.payable, parsed.invoice.currency, "en") in text
+    assert parsed.invoice.number in text
+
+
 def test_html_escapes_document_content() -> None:
     invoice = samples.domestic_german()
     invoice.lines[0].name = '<script>alert("x")</script>'
