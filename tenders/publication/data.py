@@ -447,13 +447,9 @@ class Procedure:
             _check_criteria(f"{path}.award_criteria", lot.award_criteria)
         if self.max_renewals is not None and self.max_renewals < 0:
             raise PublicationDataError("max_renewals", "cannot be negative")
-        if self.legal_basis is LegalBasis.DIRECTIVE_2014_25 and not re.fullmatch(
-            r"[a-z][a-z-]*", self.entity_activity
-        ):
+        if self.entity_activity and not re.fullmatch(r"[a-z][a-z-]*", self.entity_activity):
             raise PublicationDataError(
-                "entity_activity",
-                "a utilities procedure (2014/25/EU, SektVO) names its sector activity, "
-                "e.g. water or electricity (eForms BT-610)",
+                "entity_activity", f"„{self.entity_activity}“ is not an eForms entity-activity code"
             )
         if self.max_lots_per_tenderer is not None and not (
             1 <= self.max_lots_per_tenderer <= len(self.lots)

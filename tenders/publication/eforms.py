@@ -689,6 +689,12 @@ def subtypes(procedure: Procedure) -> tuple[str, str]:
             f"a {procedure.buyer_legal_type.value} buyer is a contracting entity: it procures "
             "under the utilities directive 2014/25/EU (SektVO), not 2014/24/EU",
         )
+    if procedure.legal_basis is LegalBasis.DIRECTIVE_2014_25 and not procedure.entity_activity:
+        raise PublicationDataError(
+            "entity_activity",
+            "a utilities procedure (2014/25/EU, SektVO) names its sector activity, "
+            "e.g. water or electricity (eForms BT-610)",
+        )
     if (
         procedure.legal_basis is LegalBasis.DIRECTIVE_2014_23
         and procedure.buyer_legal_type not in AUTHORITY_TYPES

@@ -247,6 +247,13 @@ def test_national_procedure_gets_a_release_too(release_validator):
     assert "UVgO § 11" in tender["procurementMethodDetails"]
 
 
+def test_utilities_procedure_without_entity_activity_still_gets_a_release(release_validator):
+    # BT-610 is an eForms requirement; open data does not wait for it.
+    procedure = s.procedure(legal_basis=LegalBasis.DIRECTIVE_2014_25)
+    release = tender_release(procedure, ocid_prefix=PREFIX, published_at=PUBLISHED)
+    _assert_valid(release_validator, release)
+
+
 # --------------------------------------------------------------------------------- the ocid
 
 
