@@ -23,6 +23,10 @@ class AuditEventQuerySet(models.QuerySet):
     def bulk_update(self, objs, fields, batch_size=None):
         raise AuditTrailImmutableError("audit events are append-only: bulk_update() is refused")
 
+    def bulk_create(self, objs, *args, **kwargs):
+        # A batch insert would skip the chain lock and the hashes: one append at a time only.
+        raise AuditTrailImmutableError("audit events are appended by workflows.audit only")
+
     def update_or_create(self, *args, **kwargs):
         raise AuditTrailImmutableError("audit events are append-only: use workflows.audit.record")
 

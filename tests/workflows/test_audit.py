@@ -112,6 +112,8 @@ def test_orm_refuses_update_and_delete(ticket, officer):
         AuditEvent.objects.all().delete()
     with pytest.raises(AuditTrailImmutableError):
         AuditEvent.objects.bulk_update([event], ["actor_label"])
+    with pytest.raises(AuditTrailImmutableError):
+        AuditEvent.objects.bulk_create([AuditEvent(sequence=99, hash="f" * 64)])
     assert AuditEvent.objects.get().actor_label != "someone else"
 
 
