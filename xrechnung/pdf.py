@@ -24,7 +24,11 @@ _PDFAID = "http://www.aiim.org/pdfa/ns/id/"
 
 
 def is_pdf(data: bytes) -> bool:
-    return b"%PDF-" in data[:1024]
+    """PDF header within the first KiB (readers tolerate leading junk), unless it is XML."""
+    head = data[:1024]
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return False
+    return b"%PDF-" in head
 
 
 @dataclass

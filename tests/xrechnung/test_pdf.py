@@ -88,3 +88,12 @@ def test_facturx_profiles_from_pdf(cii_en16931_xml: bytes, spec: str, scenario: 
     report = validate(pdf_with_attachments({"factur-x.xml": xml}), skip_schema=True)
     assert report.scenario == scenario
     assert report.rule_packs[-1].role == scenario
+
+
+def test_xml_mentioning_pdf_is_not_taken_for_a_pdf(cii_en16931_xml: bytes) -> None:
+    from xrechnung.pdf import is_pdf
+
+    xml = cii_en16931_xml.replace(b"?>", b"?><!-- %PDF-1.7 -->", 1)
+    assert not is_pdf(xml)
+    assert validate(xml).verdict == "accept"
+    assert is_pdf(b"junk\n%PDF-1.7\n")
