@@ -9,6 +9,7 @@ ML-DSA-65, X25519 and Ed25519).
 from __future__ import annotations
 
 import base64
+import hashlib
 import json
 import threading
 from collections.abc import Iterator
@@ -173,25 +174,31 @@ def test_js_reproduces_and_decrypts_the_vectors(page: Any) -> None:
         assert got == expected[0], name
 
 
-def test_js_encrypts_a_file_python_decrypts(page: Any) -> None:
+@pytest.mark.parametrize("storage", ["opfs", "memory"])
+def test_js_encrypts_a_file_python_decrypts(page: Any, storage: str) -> None:
     key = HybridPrivateKey.generate()
-    encoded = page.evaluate(
-        """async (publicKey) => {
+    result = page.evaluate(
+        """async ([publicKey, storage]) => {
             const size = 2_500_000;  // 3 chunks of 1 MiB, the last one partial
             const data = new Uint8Array(size);
             for (let i = 0; i < size; i++) data[i] = (i * 7 + (i >> 9)) & 0xff;
             const marker = new TextEncoder().encode("ZUSCHLAG-MARKER-4711");
             data.set(marker, 1_234_567);
             const file = new File([data], "angebot.pdf", {type: "application/pdf"});
-            const blob = await env.encryptBlob(file, publicKey);
-            if (blob.type !== env.MEDIA_TYPE || blob.size !== env.envelopeSize(size)) {
-                throw new Error("unexpected blob " + blob.type + " " + blob.size);
+            const out = await env.encryptFile(file, publicKey, {storage});
+            if (out.size !== env.envelopeSize(size) || out.blob.size !== out.size) {
+                throw new Error("unexpected size " + out.size);
             }
-            return env.b64uEncode(new Uint8Array(await blob.arrayBuffer()));
+            const bytes = new Uint8Array(await out.blob.arrayBuffer());
+            await out.discard();
+            return {envelope: env.b64uEncode(bytes), sha256: out.sha256, storage: out.storage};
         }""",
-        key.public_key.to_json(),
+        [key.public_key.to_json(), storage],
     )
+    encoded = result["envelope"]
     envelope = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
+    assert result["storage"] == storage
+    assert result["sha256"] == hashlib.sha256(envelope).hexdigest()
     assert b"ZUSCHLAG-MARKER-4711" not in envelope
     plain = envelope_decrypt_bytes(private_key=key, envelope=envelope)
     assert len(plain) == 2_500_000

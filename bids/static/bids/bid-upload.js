@@ -74,6 +74,7 @@ function upload(url, blob, { csrf, headers = {}, onProgress }) {
  */
 export async function submitBid({
   file,
+  storage,
   tenderKey,
   tenderKeyUrl,
   uploadUrl,
@@ -86,13 +87,22 @@ export async function submitBid({
 }) {
   const key = await env.parsePublicKey(tenderKey ?? (await getJson(tenderKeyUrl)));
   onStage?.("encrypting");
-  const sealed = await env.encryptFile(file, key, { onProgress: (done, total) => onProgress?.("encrypting", done, total) });
-  onStage?.("uploading");
-  const { body: receipt, text } = await upload(uploadUrl, sealed.blob, {
-    csrf,
-    headers,
-    onProgress: (done, total) => onProgress?.("uploading", done, total),
+  const sealed = await env.encryptFile(file, key, {
+    storage,
+    onProgress: (done, total) => onProgress?.("encrypting", done, total),
   });
+  onStage?.("uploading");
+  let answer;
+  try {
+    answer = await upload(uploadUrl, sealed.blob, {
+      csrf,
+      headers,
+      onProgress: (done, total) => onProgress?.("uploading", done, total),
+    });
+  } finally {
+    await sealed.discard();
+  }
+  const { body: receipt, text } = answer;
   onStage?.("verifying");
   const service = serviceKey ?? (await getJson(serviceKeyUrl));
   const fields = await env.verifyReceipt(receipt, service);
@@ -103,7 +113,12 @@ export async function submitBid({
         `but ${sealed.sha256} (${sealed.size} bytes) was sent`,
     );
   }
-  return { receipt, receiptText: text, fields, envelope: { sha256: sealed.sha256, size: sealed.size, keyId: sealed.keyId } };
+  return {
+    receipt,
+    receiptText: text,
+    fields,
+    envelope: { sha256: sealed.sha256, size: sealed.size, keyId: sealed.keyId, storage: sealed.storage },
+  };
 }
 
 const STAGE_TEXT = {

@@ -494,23 +494,101 @@ export async function encryptBlob(blob, recipientKey, options = {}) {
   return new Blob([acc, ...parts], { type: MEDIA_TYPE });
 }
 
+const OPFS_DIR = "zuschlag-envelopes";
+const OPFS_STALE_MS = 24 * 3600 * 1000;
+
+function opfsAvailable() {
+  return Boolean(
+    globalThis.navigator?.storage?.getDirectory &&
+      globalThis.FileSystemFileHandle?.prototype?.createWritable,
+  );
+}
+
+async function opfsDirectory() {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle(OPFS_DIR, { create: true });
+  // Envelopes of pages closed mid-upload are left behind; clear old ones, never fresh ones
+  // (another tab may be uploading).
+  for await (const [name, handle] of dir.entries()) {
+    try {
+      if (Date.now() - (await handle.getFile()).lastModified > OPFS_STALE_MS) await dir.removeEntry(name);
+    } catch {
+      // vanished or locked by another tab: leave it
+    }
+  }
+  return dir;
+}
+
 /**
- * Like encryptBlob, and also hashes the envelope as it is produced (incremental SHA-256 from the
- * bundled noble build; WebCrypto's digest is one-shot). Resolves to {blob, sha256 (hex), size,
- * keyId (hex)}: compare sha256 and size with the receipt.
+ * Encrypt a File for upload. The envelope goes to a file in the origin-private file system
+ * (disk) where the browser has one, so neither the page nor the browser's blob store holds the
+ * bid in memory; otherwise (private windows of some browsers) to an in-memory Blob. The
+ * envelope is hashed as it is made (incremental SHA-256 from the bundled noble build;
+ * WebCrypto's digest is one-shot).
+ *
+ * options: {chunkLog2, onProgress(done, total), storage: "auto" | "opfs" | "memory",
+ * digest: true}. Resolves to {blob, sha256 (hex or null), size, keyId (hex), storage,
+ * discard()}: send ``blob``, compare sha256 and size with the receipt, then call discard().
  */
 export async function encryptFile(blob, recipientKey, options = {}) {
   const recipient = recipientKey.keyId ? recipientKey : await parsePublicKey(recipientKey);
-  const { sha256: nobleSha256 } = await import(new URL("./vendor/noble-sha256.js", import.meta.url));
-  const hash = nobleSha256.create();
+  let hash = null;
+  if (options.digest !== false) {
+    const { sha256: nobleSha256 } = await import(new URL("./vendor/noble-sha256.js", import.meta.url));
+    hash = nobleSha256.create();
+  }
+  const storage = options.storage ?? "auto";
+  if (storage === "opfs" || (storage === "auto" && opfsAvailable())) {
+    let dir;
+    let name;
+    try {
+      dir = await opfsDirectory();
+      name = `${Date.now()}-${toHex(crypto.getRandomValues(new Uint8Array(8)))}.zbid`;
+      const handle = await dir.getFileHandle(name, { create: true });
+      const writable = await handle.createWritable();
+      try {
+        for await (const piece of sealedPieces(blob, recipient, options)) {
+          hash?.update(piece);
+          await writable.write(piece);
+        }
+        await writable.close();
+      } catch (error) {
+        await writable.abort().catch(() => {});
+        throw error;
+      }
+      const file = await handle.getFile();
+      return {
+        blob: file,
+        sha256: hash ? toHex(hash.digest()) : null,
+        size: file.size,
+        keyId: recipient.kidHex,
+        storage: "opfs",
+        discard: () => dir.removeEntry(name).catch(() => {}),
+      };
+    } catch (error) {
+      if (dir && name) await dir.removeEntry(name).catch(() => {});
+      if (storage === "opfs" || error instanceof EnvelopeError) throw error;
+      // Quota or a private window without a disk-backed OPFS: fall back to memory below.
+      if (hash) {
+        const { sha256: nobleSha256 } = await import(new URL("./vendor/noble-sha256.js", import.meta.url));
+        hash = nobleSha256.create();
+      }
+    }
+  }
   const sealed = await encryptBlob(blob, recipient, {
     ...options,
     onPiece(piece) {
-      hash.update(piece);
-      options.onPiece?.(piece);
+      hash?.update(piece);
     },
   });
-  return { blob: sealed, sha256: toHex(hash.digest()), size: sealed.size, keyId: recipient.kidHex };
+  return {
+    blob: sealed,
+    sha256: hash ? toHex(hash.digest()) : null,
+    size: sealed.size,
+    keyId: recipient.kidHex,
+    storage: "memory",
+    discard: async () => {},
+  };
 }
 
 /**
