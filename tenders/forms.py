@@ -67,6 +67,11 @@ class TenderForm(forms.Form):
     review_body = forms.ModelChoiceField(
         label=_("Review body (Vergabekammer)"), queryset=ReviewBody.objects.all(), required=False
     )
+    prior_information_sent_on = forms.DateField(
+        label=_("Prior information notice sent on (VgV §38)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
     participation_deadline = _dt_field(_("Deadline for requests to participate"))
     questions_deadline = _dt_field(_("Deadline for questions"))
     submission_deadline = _dt_field(_("Deadline for offers"), required=True)
@@ -92,6 +97,7 @@ class TenderForm(forms.Form):
             cpv_additional=[c for c in CODE_SPLIT.split(data["cpv_additional"]) if c],
             nuts=data["nuts"],
             duration_months=data["duration_months"],
+            prior_information_sent_on=data["prior_information_sent_on"],
             electronic_submission=data["electronic_submission"],
             urgency_reason=data["urgency_reason"],
             participation_deadline=data["participation_deadline"],

@@ -272,6 +272,14 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         blank=True,
         help_text=_("Only when a duly substantiated urgency shortens the time limits."),
     )
+    prior_information_sent_on = models.DateField(
+        _("prior information notice sent on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Shortens the offer time limits (VgV §38 Abs. 3) when sent 35 days to 12 months before."
+        ),
+    )
     duration_months = models.PositiveSmallIntegerField(
         _("contract duration (months)"), null=True, blank=True
     )

@@ -14,6 +14,7 @@ from tenders.rules.time_limits import (
     earliest_deadline_date,
     offer_limit,
     participation_limit,
+    prior_information_applies,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "earliest_deadline_date",
     "offer_limit",
     "participation_limit",
+    "prior_information_applies",
 ]

@@ -54,6 +54,9 @@ class DeadlineContext:
     is_concession: bool = False
     electronic: bool = True
     urgent: bool = False
+    # Set when a prior information notice meeting VgV §38 Abs. 3 was sent 35 days to 12 months
+    # before the contract notice (checked by ``prior_information_applies``).
+    prior_information: bool = False
 
     @property
     def two_stage(self) -> bool:
@@ -85,6 +88,18 @@ class Violation:
     message: str
     citation: str
     earliest: date | None = None
+
+
+def prior_information_applies(*, sent_on: date | None, dispatch: date) -> bool:
+    """VgV §38 Abs. 3 Nr. 2: the prior information notice went out at least 35 days and at most
+    12 months before the contract notice is dispatched."""
+    if sent_on is None:
+        return False
+    try:
+        year_before = dispatch.replace(year=dispatch.year - 1)
+    except ValueError:  # 29 February
+        year_before = dispatch.replace(year=dispatch.year - 1, day=28)
+    return year_before <= sent_on <= dispatch - timedelta(days=35)
 
 
 def _smallest(candidates: Iterable[tuple[bool, Limit]]) -> Limit:
@@ -146,6 +161,7 @@ def offer_limit(ctx: DeadlineContext) -> Limit:
                     (True, Limit(35, "VgV §15 Abs. 2")),
                     (electronic, Limit(30, "VgV §15 Abs. 2, 4")),
                     (urgent, Limit(15, "VgV §15 Abs. 3")),
+                    (ctx.prior_information, Limit(15, "VgV §38 Abs. 3")),
                 ]
             )
         if proc in TWO_STAGE_EU_CLASSIC:
@@ -163,6 +179,7 @@ def offer_limit(ctx: DeadlineContext) -> Limit:
                     # Non-central authorities may agree the limit with the candidates; without
                     # agreement it is ten days, so ten is the floor that always holds.
                     (non_central, Limit(10, f"VgV {para} {agreed}", counted)),
+                    (ctx.prior_information, Limit(10, "VgV §38 Abs. 3", counted)),
                 ]
             )
         return _policy("VgV §20 Abs. 1", counted)

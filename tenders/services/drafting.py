@@ -25,7 +25,12 @@ from tenders.models import (
     Tender,
 )
 from tenders.models.tender import EU_PROCEDURES, NATIONAL_PROCEDURES, TWO_STAGE_PROCEDURES
-from tenders.rules import DeadlineContext, check_time_limits, decide_regime
+from tenders.rules import (
+    DeadlineContext,
+    check_time_limits,
+    decide_regime,
+    prior_information_applies,
+)
 from tenders.services._common import (
     check_cpv,
     check_nuts,
@@ -55,6 +60,7 @@ class TenderInput:
     electronic_submission: bool = True
     urgency_reason: str = ""
     duration_months: int | None = None
+    prior_information_sent_on: date | None = None
     participation_deadline: datetime | None = None
     questions_deadline: datetime | None = None
     submission_deadline: datetime | None = None
@@ -153,6 +159,12 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
         "opening_at",
     ):
         errors.extend(_aware(getattr(data, name), name))
+    if data.prior_information_sent_on is not None and data.prior_information_sent_on > berlin_date(
+        timezone.now()
+    ):
+        errors.append(
+            ("prior_information_sent_on", _("A prior information notice cannot be future-dated."))
+        )
     if data.duration_months is not None and not 0 < data.duration_months <= 1200:
         errors.append(("duration_months", _("Duration must be between 1 and 1200 months.")))
     regime = Regime.NATIONAL
@@ -464,7 +476,8 @@ def tender_set_committee(
     return tender
 
 
-def deadline_context(tender: Tender) -> DeadlineContext:
+def deadline_context(tender: Tender, *, dispatch: date | None = None) -> DeadlineContext:
+    dispatch = dispatch or berlin_date(timezone.now())
     return DeadlineContext(
         regime=tender.regime,
         procedure=tender.procedure,
@@ -473,12 +486,14 @@ def deadline_context(tender: Tender) -> DeadlineContext:
         is_concession=tender.is_concession,
         electronic=tender.electronic_submission,
         urgent=tender.is_urgent,
+        prior_information=tender.regime == Regime.EU
+        and prior_information_applies(sent_on=tender.prior_information_sent_on, dispatch=dispatch),
     )
 
 
 def time_limit_errors(*, tender: Tender, dispatch: date, now: datetime) -> list[tuple[str, str]]:
     violations = check_time_limits(
-        ctx=deadline_context(tender),
+        ctx=deadline_context(tender, dispatch=dispatch),
         dispatch=dispatch,
         now=now,
         submission_deadline=tender.submission_deadline,
@@ -496,6 +511,8 @@ def tender_problems(tender: Tender, *, now: datetime | None = None) -> list[tupl
         errors.append(("title", _("Title, main CPV code and place of performance are required.")))
     if tender.opening_at is None:
         errors.append(("opening_at", _("Set the time of the opening of offers.")))
+    if tender.questions_deadline is None:
+        errors.append(("questions_deadline", _("Set the deadline for bidders' questions.")))
     if tender.review_body_id is None:
         errors.append(
             (

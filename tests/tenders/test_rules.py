@@ -277,3 +277,44 @@ def test_national_policy_message_says_it_is_our_minimum():
     assert "2026-03-13 (UVgO §13 Abs. 1)" in message
     assert "angemessene Frist" in message
     assert "mindestens 10 Tage" in message
+
+
+def test_prior_information_notice_shortens_offer_limits_within_its_window():
+    from tenders.rules import prior_information_applies
+
+    dispatch = date(2026, 6, 1)
+    assert prior_information_applies(sent_on=date(2026, 4, 27), dispatch=dispatch)  # 35 days
+    assert not prior_information_applies(sent_on=date(2026, 4, 28), dispatch=dispatch)
+    assert prior_information_applies(sent_on=date(2025, 6, 1), dispatch=dispatch)  # 12 months
+    assert not prior_information_applies(sent_on=date(2025, 5, 31), dispatch=dispatch)
+    assert not prior_information_applies(sent_on=None, dispatch=dispatch)
+    open_pin = offer_limit(ctx(prior_information=True))
+    assert (open_pin.days, open_pin.citation) == (15, "VgV §38 Abs. 3")
+    restricted = offer_limit(
+        ctx(procedure="restricted", authority_type="central", prior_information=True)
+    )
+    assert (restricted.days, restricted.citation) == (10, "VgV §38 Abs. 3")
+
+
+def test_prior_information_notice_is_applied_by_the_service(db, authority, officer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tenders.services import tender_submit
+    from tests.tenders.factories import draft_tender
+
+    now = timezone.now()
+    tender = draft_tender(
+        authority=authority,
+        officer=officer,
+        electronic_submission=False,
+        prior_information_sent_on=(now - timedelta(days=60)).date(),
+        questions_deadline=now + timedelta(days=10),
+        # 20 days: far below the 35 of VgV §15 Abs. 2, above the 15 of §38 Abs. 3 even when
+        # the 15th day falls on a holiday weekend.
+        submission_deadline=now + timedelta(days=20),
+        opening_at=now + timedelta(days=20, hours=1),
+    )
+    submitted = tender_submit(tender_id=tender.pk, actor=officer)
+    assert submitted.state == "pending_approval"
