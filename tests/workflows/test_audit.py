@@ -204,7 +204,7 @@ def test_trail_template_include(ticket, officer, approver):
     from django.template import Context, Template
 
     ticket.submit(by=officer)
-    ticket.approve(by=approver)
+    ticket.approve(by=approver, note="<b>geprüft</b> " + "x" * 300)
     html = Template("{% load workflows %}{% audit_trail ticket %}").render(
         Context({"ticket": ticket})
     )
@@ -212,6 +212,8 @@ def test_trail_template_include(ticket, officer, approver):
     assert "submit" in html
     assert "approve" in html
     assert "(approver)" in html
+    assert "<b>note</b>: &lt;b&gt;geprüft&lt;/b&gt; xxx" in html  # shown, escaped, shortened
+    assert "x" * 200 not in html
 
     empty = Template('{% include "workflows/_trail.html" with trail=None %}').render(Context({}))
     assert "audit-trail" in empty
