@@ -134,6 +134,7 @@ def _detail_context(request: HttpRequest, tender: Any) -> dict[str, Any]:
         "quorum": quorum,
         "documents": selectors.tender_documents(tender=tender),
         "questions": selectors.questions_for_staff(tender=tender) if is_officer else [],
+        "interested": selectors.interested_organisations(tender=tender) if is_officer else [],
         "publications": selectors.publications_latest(tender=tender),
         "problems": tender_readiness(tender) if tender.state == TenderState.DRAFT else [],
         "is_officer": is_officer,
