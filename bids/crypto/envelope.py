@@ -275,7 +275,12 @@ class EnvelopeSealer:
             else x25519.X25519PrivateKey.generate()
         )
         eph_pub = eph_priv.public_key().public_bytes_raw()
-        ss_x = eph_priv.exchange(x25519.X25519PublicKey.from_public_bytes(recipient.x25519))
+        try:
+            ss_x = eph_priv.exchange(x25519.X25519PublicKey.from_public_bytes(recipient.x25519))
+        except ValueError as exc:
+            raise KeyFormatError(
+                f"recipient key {recipient.key_id_hex} has an invalid X25519 part (low order)"
+            ) from exc
         if _mlkem is None:
             ss_m, ct = mlkem.MLKEM768PublicKey.from_public_bytes(recipient.mlkem768).encapsulate()
         else:

@@ -334,3 +334,12 @@ def test_decrypt_refuses_a_swapped_but_valid_envelope(key: HybridPrivateKey) -> 
         envelope_decrypt(
             private_key=key, source=io.BytesIO(swapped), sink=io.BytesIO(), expected_sha256=recorded
         )
+
+
+def test_low_order_recipient_key_is_refused_when_sealing() -> None:
+    from bids.crypto import KeyFormatError
+
+    good = HybridPrivateKey.generate().public_key
+    bad = HybridPublicKey(x25519=bytes(32), mlkem768=good.mlkem768)
+    with pytest.raises(KeyFormatError, match="invalid X25519 part"):
+        envelope_encrypt_bytes(recipient=bad, plaintext=b"x")
