@@ -19,13 +19,18 @@ logger = logging.getLogger(__name__)
 def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
     """Validate the archived bytes and store the report with the invoice; idempotent.
 
-    Two steps, each under the row lock: ``received → validating`` is committed first, so a worker
-    lost in the middle leaves a visible ``validating`` invoice that the redelivered task finishes;
-    the second step returns early when a report exists (a task run twice stores one report).
-    Duplicates are never validated. Raises ``InvoiceForbiddenError`` when ``actor`` may not.
+    One transaction under the row lock: ``received → validating → valid | invalid`` and the
+    report commit together. A worker lost in the middle commits nothing, the unacknowledged
+    task is redelivered and starts again; an invoice some earlier run left in ``validating`` is
+    finished; an invoice that has its report is returned unchanged (a task run twice stores one
+    report). Duplicates are never validated. Raises ``InvoiceForbiddenError`` when ``actor``
+    may not start validation, ``InvoiceStateError`` when it is not waiting for it.
     """
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
+        invoice = (
+            Invoice.objects.select_for_update(of=("self",)).select_related("document")
+            .get(pk=invoice_id)
+        )
         if actor is not None and not has_transition_perm(invoice.begin_validation, actor):
             if invoice.state != Invoice.State.RECEIVED:
                 raise InvoiceStateError(
@@ -33,18 +38,10 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
                     "are validated."
                 )
             raise InvoiceForbiddenError("Only an AP clerk of the buyer can start validation.")
-        if invoice.duplicate_of_id is not None or invoice.state != Invoice.State.RECEIVED:
-            pass
-        else:
+        if invoice.duplicate_of_id is not None:
+            return invoice
+        if invoice.state == Invoice.State.RECEIVED:
             invoice.begin_validation(by=actor)
-            invoice.save(update_fields=["state"])
-    if invoice.duplicate_of_id is not None:
-        return invoice
-    with transaction.atomic():
-        invoice = (
-            Invoice.objects.select_for_update(of=("self",)).select_related("document")
-            .get(pk=invoice_id)
-        )
         if invoice.state != Invoice.State.VALIDATING:
             return invoice
         if ValidationReport.objects.filter(invoice=invoice).exists():

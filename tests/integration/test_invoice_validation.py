@@ -36,7 +36,7 @@ def test_validation_in_the_worker_acks_late_and_exactly_one_result(live_celery_w
     assert {r.get(timeout=90) for r in results} == {"valid"}
     assert ValidationReport.objects.filter(invoice=many).count() == 1
 
-    # 3. a worker lost after "received → validating" committed: the message was not acked
+    # 3. an invoice an earlier run left in "validating"; the message was not acked
     # (acks_late, reject_on_worker_lost), the broker redelivers it, the worker finishes it
     assert invoice_validate_task.acks_late
     assert invoice_validate_task.reject_on_worker_lost

@@ -171,3 +171,23 @@ def test_hostile_xml_is_received_as_is_and_rejected_without_network(de_buyer):
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.INVALID
     assert invoice.validation_report.verdict == "reject"
+
+
+def test_a_crash_mid_validation_leaves_nothing_half_done(de_buyer, de_supplier, monkeypatch):
+    from invoicing import engine
+
+    invoice = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier,
+                              buyer=de_buyer), channel="api").invoice
+
+    def crash(data):
+        raise RuntimeError("worker killed")
+
+    monkeypatch.setattr(engine, "validate", crash)
+    with pytest.raises(RuntimeError):
+        invoice_validate(invoice_id=invoice.pk)
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.RECEIVED
+    assert not ValidationReport.objects.filter(invoice=invoice).exists()
+    monkeypatch.undo()
+    invoice_validate(invoice_id=invoice.pk)  # the redelivered task
+    assert ValidationReport.objects.filter(invoice=invoice).count() == 1
