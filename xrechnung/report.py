@@ -175,11 +175,19 @@ def to_varl(report: Report, *, now: datetime | None = None) -> str:
         data = etree.SubElement(container, f"{r}documentData")
         data.text = report.specification or ""
 
+    # One step per check that ran (as KoSIT lists every step, valid or not), plus the
+    # engine's own and the PDF findings when there are any.
     steps: dict[str, list[Finding]] = {}
+    for source in ("pdf", "engine"):
+        if any((f.source or "engine") == source for f in report.findings):
+            steps[source] = []
+    if report.schema_checked:
+        steps["xsd"] = []
+    for use in report.rule_packs:
+        if not use.role.startswith("xsd-"):
+            steps[use.role] = []
     for f in report.findings:
         steps.setdefault(f.source or "engine", []).append(f)
-    if report.schema_checked and "xsd" not in steps:
-        steps = {"xsd": [], **steps}
     for index, (source, findings) in enumerate(steps.items(), start=1):
         step = etree.SubElement(container, f"{r}validationStepResult")
         step.set("id", "val-xsd" if source == "xsd" else f"val-{index}")
