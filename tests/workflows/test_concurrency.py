@@ -1,3 +1,4 @@
+import itertools
 import threading
 
 import pytest
@@ -60,3 +61,75 @@ def test_concurrent_appends_never_fork_the_chain(transactional_db, authority, of
     assert report.checked == total
     assert AuditChainHead.objects.get(pk=1).sequence == total
     assert AuditEvent.objects.filter(transition="submit").count() == THREADS
+
+
+PROCESSES = 4
+PER_PROCESS = 40
+CHILD = """
+import os, sys, time
+from pathlib import Path
+import django
+django.setup()
+from django.db import transaction
+from tests.workflows.testapp.models import Ticket
+from workflows import audit
+ticket = Ticket.objects.get(pk=int(sys.argv[1]))
+go = Path(sys.argv[3])
+while not go.exists():
+    time.sleep(0.01)
+for i in range(int(sys.argv[2])):
+    with transaction.atomic():
+        audit.record(actor=None, obj=ticket, action="workflows_testapp.ticket.noted",
+                     payload={"pid": os.getpid(), "i": i})
+"""
+
+
+def _database_url(settings_dict) -> str:
+    user = settings_dict.get("USER") or "postgres"
+    password = f":{settings_dict['PASSWORD']}" if settings_dict.get("PASSWORD") else ""
+    host = settings_dict.get("HOST") or "127.0.0.1"
+    port = settings_dict.get("PORT") or "5432"
+    return f"postgres://{user}{password}@{host}:{port}/{settings_dict['NAME']}"
+
+
+@pytest.mark.postgres
+def test_concurrent_processes_never_fork_the_chain(transactional_db, authority, tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    # given separate OS processes on the same database, released at the same moment
+    ticket = Ticket.objects.create(title="P", organisation=authority)
+    go = tmp_path / "go"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "procurement.settings_test",
+        "DATABASE_URL": _database_url(connection.settings_dict),
+    }
+    repo = Path(__file__).resolve().parents[2]
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", CHILD, str(ticket.pk), str(PER_PROCESS), str(go)],
+            cwd=repo,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for _ in range(PROCESSES)
+    ]
+    go.touch()
+    outputs = [child.communicate(timeout=180)[0].decode(errors="replace") for child in children]
+
+    # then all appends landed on one chain, interleaved between the processes
+    assert [child.returncode for child in children] == [0] * PROCESSES, "\n".join(outputs)
+    total = PROCESSES * PER_PROCESS
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [e.sequence for e in events] == list(range(1, total + 1))
+    pids = [e.payload["pid"] for e in events]
+    assert len(set(pids)) == PROCESSES
+    switches = sum(1 for a, b in itertools.pairwise(pids) if a != b)
+    assert switches >= PROCESSES - 1
+    report = audit_chain_verify()
+    assert report.ok, report.message
+    assert report.checked == total
