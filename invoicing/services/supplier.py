@@ -51,7 +51,9 @@ def _party(org: Organisation, *, seller: bool, contact: Any = None) -> Any:
     if org.siret:
         identifiers.append(m.Identifier(value=org.siret, scheme="0009"))
     siren = org.siren or (org.siret[:9] if org.siret else "")
-    if siren:
+    if not seller and org.siret:
+        legal = m.Identifier(value=org.siret, scheme="0009")  # Chorus Pro: the buyer's SIRET
+    elif siren:
         legal = m.Identifier(value=siren, scheme="0002")
     if seller:
         electronic = (m.Identifier(value=org.siret, scheme="0009") if org.siret

@@ -32,5 +32,8 @@ def test_generated_invoice_has_zero_errors(fmt, direction, de_buyer, fr_buyer, d
         assert values["seller_vat_id"] == "FR44732829320"
     if buyer.country == "FR":
         assert values["buyer_reference"] == "ACHATS-VOIRIE"  # service code as BT-10
+        assert values["order_reference"] == "ENG-2026-1"  # engagement number as BT-13
+        assert extracted.model.buyer.legal_registration.value == "21670482500019"  # SIRET
+        assert extracted.model.buyer.legal_registration.scheme == "0009"
     if seller.country != buyer.country:
         assert values["tax_amount"] == 0  # reverse charge between EU businesses (AE)
