@@ -89,6 +89,18 @@ def test_check_mode_notices_stale_diagrams(tmp_path: Path):
         call_command("export_lifecycles", "--out", str(tmp_path), "--check")
 
 
+def test_diagrams_of_vanished_lifecycles_are_removed_and_flagged(tmp_path: Path):
+    gone = tmp_path / "oldapp.Removed.state.mmd"
+    gone.write_text("stateDiagram-v2\n")
+    (tmp_path / "notes.txt").write_text("kept")
+    with pytest.raises(CommandError, match="no such lifecycle any more"):
+        call_command("export_lifecycles", "--out", str(tmp_path), "--check")
+    call_command("export_lifecycles", "--out", str(tmp_path))
+    assert not gone.exists()
+    assert (tmp_path / "notes.txt").read_text() == "kept"
+    assert (tmp_path / "workflows_testapp.Ticket.state.mmd").is_file()
+
+
 def test_the_model_really_has_these_transitions():
     # guards the fixture itself: the diagram must follow the code, not a copy of it
     names = {t.name for t in Ticket._meta.get_field("state").get_all_transitions(Ticket)}

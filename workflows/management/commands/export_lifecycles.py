@@ -29,12 +29,14 @@ class Command(BaseCommand):
             files[out / f"{lifecycle.label}.{extension}"] = render(lifecycle)
         if options["format"] == "mermaid":
             files[out / "index.md"] = self._index(found, render)
+        # Diagrams of lifecycles that no longer exist (model renamed or removed) must go too.
+        leftovers = sorted(set(out.glob(f"*.{extension}")) - set(files)) if out.is_dir() else []
         if options["check"]:
             stale = [
                 str(path)
                 for path, text in files.items()
                 if not path.is_file() or path.read_text(encoding="utf-8") != text
-            ]
+            ] + [f"{path} (no such lifecycle any more)" for path in leftovers]
             if stale:
                 raise CommandError(
                     "lifecycle diagrams are out of date (run make lifecycles): " + ", ".join(stale),
@@ -43,6 +45,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{len(found)} lifecycle diagrams up to date in {out}")
             return
         out.mkdir(parents=True, exist_ok=True)
+        for path in leftovers:
+            path.unlink()
         for path, text in files.items():
             path.write_text(text, encoding="utf-8")
         self.stdout.write(f"wrote {len(found)} lifecycle diagrams to {out}")
