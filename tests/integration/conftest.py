@@ -150,9 +150,7 @@ def _point_app_at(app: Any, *, broker: str, queue: str, eager: bool) -> None:
 
 
 @pytest.fixture(scope="session")
-def live_celery_worker(
-    django_db_setup: None, django_db_blocker: Any, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveWorker]:
+def live_celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterator[LiveWorker]:
     """Start a prefork worker (concurrency 2) on the test database; stop it at the end."""
     from django.db import connection
 
@@ -167,7 +165,9 @@ def live_celery_worker(
     token = uuid.uuid4().hex[:10]
     name = f"zuschlag-test-{token}@localhost"
     queue = f"zuschlag-test-{token}"
-    log_path = tmp_path_factory.mktemp("celery") / "worker.log"
+    # Kept under test-artifacts/ (git-ignored) so a failed CI run can be read afterwards.
+    log_path = REPO / "test-artifacts" / "celery" / f"worker-{token}.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "procurement.settings_test",
