@@ -146,6 +146,40 @@ class AllowanceCharge:
 
 
 @dataclass(kw_only=True)
+class Classification:
+    """BT-158 item classification code; ``list_id`` names the scheme (UNTDID 7143, BR-65)."""
+
+    code: str
+    list_id: str
+    list_version: str | None = None
+
+
+@dataclass(kw_only=True)
+class SupportingDocument:
+    """BG-24 additional supporting document: a reference, an embedded file or a link."""
+
+    id: str  # BT-122
+    description: str | None = None  # BT-123
+    uri: str | None = None  # BT-124
+    content: bytes | None = None  # BT-125 embedded object
+    mime_code: str | None = None  # BT-125-1
+    filename: str | None = None  # BT-125-2
+
+
+# BR-CL-24 (EN 16931) plus XML, which XRechnung 3.0 accepts as well.
+ATTACHMENT_MIME_CODES = frozenset(
+    {
+        "application/pdf",
+        "image/png",
+        "image/jpeg",
+        "text/csv",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.oasis.opendocument.spreadsheet",
+    }
+)
+
+
+@dataclass(kw_only=True)
 class Line:
     """BG-25 invoice line."""
 
@@ -160,6 +194,11 @@ class Line:
     gross_price: Decimal | None = None  # BT-148
     description: str | None = None  # BT-154
     seller_item_id: str | None = None  # BT-155
+    buyer_item_id: str | None = None  # BT-156
+    standard_item_id: Identifier | None = None  # BT-157, scheme from ISO 6523 (0160 GTIN)
+    classifications: list[Classification] = field(default_factory=list)  # BT-158
+    origin_country: str | None = None  # BT-159
+    invoiced_object: Identifier | None = None  # BT-128 with its scheme BT-128-1
     note: str | None = None  # BT-127
     order_line_reference: str | None = None  # BT-132
     accounting_reference: str | None = None  # BT-133
@@ -248,6 +287,11 @@ class Invoice:
     contract_reference: str | None = None  # BT-12
     order_reference: str | None = None  # BT-13: Chorus Pro engagement number for FR buyers
     sales_order_reference: str | None = None  # BT-14
+    receiving_advice_reference: str | None = None  # BT-15
+    despatch_advice_reference: str | None = None  # BT-16
+    tender_reference: str | None = None  # BT-17: the procedure or lot the invoice is awarded under
+    invoiced_object: Identifier | None = None  # BT-18 with its scheme BT-18-1
+    attachments: list[SupportingDocument] = field(default_factory=list)  # BG-24
     buyer_accounting_reference: str | None = None  # BT-19
     payment_terms: str | None = None  # BT-20
     notes: list[str | Note] = field(default_factory=list)  # BG-1: a str has no subject code
@@ -292,6 +336,7 @@ def check_invoice(invoice: Invoice) -> None:
                 "A direct debit needs mandate reference, creditor id and debited account",
                 rule="BR-DE-30/BR-DE-31",
             )
+    _check_attachments(invoice)
     if not invoice.number.strip():
         raise XRechnungModelError("Invoice number is empty", rule="BR-02")
     if not _CURRENCY.match(invoice.currency):
@@ -339,6 +384,14 @@ def check_invoice(invoice: Invoice) -> None:
         if line.price_base_quantity is not None and line.price_base_quantity <= 0:
             raise XRechnungModelError(
                 f"Line {line.id}: price base quantity must be positive", rule="BR-DEC"
+            )
+        if line.standard_item_id is not None and not line.standard_item_id.scheme:
+            raise XRechnungModelError(
+                f"Line {line.id}: the standard item identifier needs its scheme", rule="BR-64"
+            )
+        if any(not c.list_id for c in line.classifications):
+            raise XRechnungModelError(
+                f"Line {line.id}: an item classification needs its list identifier", rule="BR-65"
             )
         if line.unit_price < 0:
             raise XRechnungModelError(
@@ -516,3 +569,32 @@ def _check_identifiers(invoice: Invoice) -> None:
             check(value)
         except ids.InvalidIdentifierError as exc:
             raise XRechnungModelError(f"{what}: {exc}", rule=rule) from exc
+
+
+def _check_attachments(invoice: Invoice) -> None:
+    names: set[str] = set()
+    for doc in invoice.attachments:
+        if not doc.id.strip():
+            raise XRechnungModelError("A supporting document needs a reference", rule="BR-52")
+        if doc.content is None:
+            if doc.mime_code or doc.filename:
+                raise XRechnungModelError(
+                    f"Supporting document {doc.id}: MIME code and filename belong to content",
+                    rule="BT-125",
+                )
+            continue
+        if doc.mime_code not in ATTACHMENT_MIME_CODES:
+            raise XRechnungModelError(
+                f"Supporting document {doc.id}: MIME code {doc.mime_code!r} is not allowed "
+                f"({', '.join(sorted(ATTACHMENT_MIME_CODES))})",
+                rule="BR-CL-24",
+            )
+        if not doc.filename:
+            raise XRechnungModelError(
+                f"Supporting document {doc.id}: an embedded file needs a filename", rule="BT-125-2"
+            )
+        if doc.filename in names:
+            raise XRechnungModelError(
+                f"Attachment filename {doc.filename!r} is used twice", rule="BR-DE-22"
+            )
+        names.add(doc.filename)

@@ -140,3 +140,32 @@ def test_wrong_siret_is_refused() -> None:
     invoice.buyer.legal_registration.value = "21670482500018"
     with pytest.raises(XRechnungModelError, match="SIRET"):
         to_ubl(invoice)
+
+
+def test_attachment_rules_are_checked() -> None:
+    from xrechnung.model import SupportingDocument
+
+    invoice = samples.domestic_german()
+    invoice.attachments.append(
+        SupportingDocument(id="X", content=b"x", mime_code="application/zip", filename="x.zip")
+    )
+    with pytest.raises(XRechnungModelError, match="BR-CL-24"):
+        to_ubl(invoice)
+    invoice.attachments[-1] = SupportingDocument(
+        id="Y", content=b"y", mime_code="application/pdf", filename="stundennachweis.pdf"
+    )
+    with pytest.raises(XRechnungModelError, match="BR-DE-22"):
+        to_ubl(invoice)
+
+
+def test_credit_note_carries_project_as_additional_document_50() -> None:
+    root = etree.fromstring(to_ubl(samples.credit_note()))
+    refs = {
+        r.findtext("cbc:DocumentTypeCode", namespaces=NS): r.findtext("cbc:ID", namespaces=NS)
+        for r in root.findall("cac:AdditionalDocumentReference", NS)
+    }
+    assert refs["50"] == "PRJ-9"
+    assert root.find("cac:ProjectReference", NS) is None
+    assert root.findtext("cac:OriginatorDocumentReference/cbc:ID", namespaces=NS) == (
+        "VG-2026-17-LOS-1"
+    )

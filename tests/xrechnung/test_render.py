@@ -182,3 +182,22 @@ def test_long_invoice_keeps_every_line_across_pages() -> None:
     for i in (1, 40, 41, 80, 130):
         assert f"Position {i}\n" in text or text.endswith(f"Position {i}")
     assert _plain(format_amount(compute_totals(invoice).payable, "EUR", "en")) in text
+
+
+def test_procurement_references_and_attachments_are_shown() -> None:
+    invoice = samples.domestic_german()
+    text = lxml_html.fromstring(render_html(invoice, lang="de")).text_content()
+    for expected in (
+        "VG-2026-17-LOS-1",
+        "KST-4711",
+        "LS-2026-881",
+        "WE-2026-193",
+        "stundennachweis.pdf",
+        "https://example.org/aufmass/7",
+        "GTIN 4012345000009",
+        "STI 45000000",
+    ):
+        assert expected in text
+    pdf_text = _pdf_text(render_pdf(invoice, lang="fr"))
+    assert "Référence du marché / lot" in pdf_text
+    assert "stundennachweis.pdf" in pdf_text

@@ -6,6 +6,7 @@ XRechnung CII and the XML embedded in a Factur-X/ZUGFeRD PDF; only the guideline
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from decimal import Decimal
 
@@ -21,6 +22,8 @@ from xrechnung.generate._common import (
 from xrechnung.model import (
     Address,
     AllowanceCharge,
+    Delivery,
+    Identifier,
     Invoice,
     Line,
     Party,
@@ -101,9 +104,23 @@ def _line(transaction: etree._Element, line: Line, net: Decimal) -> None:
     if line.note:
         _ram(_ram(doc, "IncludedNote"), "Content", line.note)
     product = _ram(item, "SpecifiedTradeProduct")
+    if line.standard_item_id:
+        standard = line.standard_item_id
+        _ram(product, "GlobalID", standard.value, schemeID=standard.scheme)
     _opt(product, "SellerAssignedID", line.seller_item_id)
+    _opt(product, "BuyerAssignedID", line.buyer_item_id)
     _ram(product, "Name", line.name)
     _opt(product, "Description", line.description)
+    for klass in line.classifications:
+        _ram(
+            _ram(product, "DesignatedProductClassification"),
+            "ClassCode",
+            klass.code,
+            listID=klass.list_id,
+            listVersionID=klass.list_version,
+        )
+    if line.origin_country:
+        _ram(_ram(product, "OriginTradeCountry"), "ID", line.origin_country)
 
     agreement = _ram(item, "SpecifiedLineTradeAgreement")
     if line.order_line_reference:
@@ -146,6 +163,8 @@ def _line(transaction: etree._Element, line: Line, net: Decimal) -> None:
         _allowance_charge(settlement, ac, document_level=False)
     summation = _ram(settlement, "SpecifiedTradeSettlementLineMonetarySummation")
     _ram(summation, "LineTotalAmount", amount_text(net))
+    if line.invoiced_object:
+        _referenced_document(settlement, line.invoiced_object, "130")
     if line.accounting_reference:
         _ram(
             _ram(settlement, "ReceivableSpecifiedTradeAccountingAccount"),
@@ -257,6 +276,24 @@ def _agreement(element: etree._Element, invoice: Invoice) -> None:
             "IssuerAssignedID",
             invoice.contract_reference,
         )
+    for doc in invoice.attachments:
+        ref = _ram(element, "AdditionalReferencedDocument")
+        _ram(ref, "IssuerAssignedID", doc.id)
+        _opt(ref, "URIID", doc.uri)
+        _ram(ref, "TypeCode", "916")
+        _opt(ref, "Name", doc.description)
+        if doc.content is not None:
+            _ram(
+                ref,
+                "AttachmentBinaryObject",
+                base64.b64encode(doc.content).decode("ascii"),
+                mimeCode=doc.mime_code,
+                filename=doc.filename,
+            )
+    if invoice.tender_reference:
+        _referenced_document(element, Identifier(value=invoice.tender_reference), "50")
+    if invoice.invoiced_object:
+        _referenced_document(element, invoice.invoiced_object, "130")
     if invoice.project_reference:
         project = _ram(element, "SpecifiedProcuringProject")
         _ram(project, "ID", invoice.project_reference)
@@ -264,10 +301,32 @@ def _agreement(element: etree._Element, invoice: Invoice) -> None:
         _ram(project, "Name", "Project reference")
 
 
+def _referenced_document(parent: etree._Element, identifier: Identifier, type_code: str) -> None:
+    ref = _ram(parent, "AdditionalReferencedDocument")
+    _ram(ref, "IssuerAssignedID", identifier.value)
+    _ram(ref, "TypeCode", type_code)
+    _opt(ref, "ReferenceTypeCode", identifier.scheme)
+
+
 def _delivery(element: etree._Element, invoice: Invoice) -> None:
     delivery = invoice.delivery
-    if delivery is None:
-        return
+    if delivery is not None:
+        _delivery_party_and_date(element, delivery)
+    if invoice.despatch_advice_reference:
+        _ram(
+            _ram(element, "DespatchAdviceReferencedDocument"),
+            "IssuerAssignedID",
+            invoice.despatch_advice_reference,
+        )
+    if invoice.receiving_advice_reference:
+        _ram(
+            _ram(element, "ReceivingAdviceReferencedDocument"),
+            "IssuerAssignedID",
+            invoice.receiving_advice_reference,
+        )
+
+
+def _delivery_party_and_date(element: etree._Element, delivery: Delivery) -> None:
     if delivery.address or delivery.party_name:
         party = _ram(element, "ShipToTradeParty")
         _opt(party, "Name", delivery.party_name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from datetime import date
 from decimal import Decimal
 
@@ -17,9 +18,11 @@ from xrechnung.generate._common import (
 from xrechnung.model import (
     Address,
     AllowanceCharge,
+    Identifier,
     Invoice,
     Line,
     Party,
+    SupportingDocument,
     VatCategory,
     XRechnungModelError,
     check_invoice,
@@ -93,9 +96,26 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
         ref = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
         _cbc(ref, "ID", preceding.number)
         _cbc(ref, "IssueDate", _date(preceding.issue_date))
+    if invoice.despatch_advice_reference:
+        _cbc(_cac(root, "DespatchDocumentReference"), "ID", invoice.despatch_advice_reference)
+    if invoice.receiving_advice_reference:
+        _cbc(_cac(root, "ReceiptDocumentReference"), "ID", invoice.receiving_advice_reference)
+    # UBL Invoice and CreditNote order these references differently, and a CreditNote has no
+    # ProjectReference: there BT-11 is an additional document with type code 50.
+    if not credit:
+        _originator(root, invoice)
     if invoice.contract_reference:
         _cbc(_cac(root, "ContractDocumentReference"), "ID", invoice.contract_reference)
-    if invoice.project_reference:
+    if invoice.invoiced_object:
+        _document_reference(root, "AdditionalDocumentReference", invoice.invoiced_object, "130")
+    if credit and invoice.project_reference:
+        project = Identifier(value=invoice.project_reference)
+        _document_reference(root, "AdditionalDocumentReference", project, "50")
+    for doc in invoice.attachments:
+        _attachment(root, doc)
+    if credit:
+        _originator(root, invoice)
+    elif invoice.project_reference:
         _cbc(_cac(root, "ProjectReference"), "ID", invoice.project_reference)
     creditor_id = invoice.payment.creditor_id if invoice.payment else None
     _party(
@@ -140,6 +160,37 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
     for line, net in zip(invoice.lines, totals.line_nets, strict=True):
         _line(root, line, net, cur, credit=credit)
     return serialize(root)
+
+
+def _originator(root: etree._Element, invoice: Invoice) -> None:
+    if invoice.tender_reference:
+        _cbc(_cac(root, "OriginatorDocumentReference"), "ID", invoice.tender_reference)
+
+
+def _document_reference(
+    parent: etree._Element, tag: str, identifier: Identifier, type_code: str
+) -> None:
+    element = _cac(parent, tag)
+    _cbc(element, "ID", identifier.value, schemeID=identifier.scheme)
+    _cbc(element, "DocumentTypeCode", type_code)
+
+
+def _attachment(root: etree._Element, doc: SupportingDocument) -> None:
+    element = _cac(root, "AdditionalDocumentReference")
+    _cbc(element, "ID", doc.id)
+    _cbc(element, "DocumentDescription", doc.description)
+    if doc.content is not None or doc.uri:
+        attachment = _cac(element, "Attachment")
+        if doc.content is not None:
+            _cbc(
+                attachment,
+                "EmbeddedDocumentBinaryObject",
+                base64.b64encode(doc.content).decode("ascii"),
+                mimeCode=doc.mime_code,
+                filename=doc.filename,
+            )
+        if doc.uri:
+            _cbc(_cac(attachment, "ExternalReference"), "URI", doc.uri)
 
 
 def _address(element: etree._Element, address: Address) -> None:
@@ -286,13 +337,32 @@ def _line(root: etree._Element, line: Line, net: Decimal, cur: str, *, credit: b
         _cbc(period, "EndDate", _date(line.period_end))
     if line.order_line_reference:
         _cbc(_cac(element, "OrderLineReference"), "LineID", line.order_line_reference)
+    if line.invoiced_object:
+        _document_reference(element, "DocumentReference", line.invoiced_object, "130")
     for ac in line.allowances_charges:
         _allowance_charge(element, ac, cur, document_level=False)
     item = _cac(element, "Item")
     _cbc(item, "Description", line.description)
     _cbc(item, "Name", line.name)
+    if line.buyer_item_id:
+        _cbc(_cac(item, "BuyersItemIdentification"), "ID", line.buyer_item_id)
     if line.seller_item_id:
         _cbc(_cac(item, "SellersItemIdentification"), "ID", line.seller_item_id)
+    if line.standard_item_id:
+        standard = line.standard_item_id
+        _cbc(
+            _cac(item, "StandardItemIdentification"), "ID", standard.value, schemeID=standard.scheme
+        )
+    if line.origin_country:
+        _cbc(_cac(item, "OriginCountry"), "IdentificationCode", line.origin_country)
+    for klass in line.classifications:
+        _cbc(
+            _cac(item, "CommodityClassification"),
+            "ItemClassificationCode",
+            klass.code,
+            listID=klass.list_id,
+            listVersionID=klass.list_version,
+        )
     _tax_category(item, "ClassifiedTaxCategory", line.vat_category, line.vat_rate)
     price = _cac(element, "Price")
     _cbc(price, "PriceAmount", number_text(line.unit_price), currencyID=cur)

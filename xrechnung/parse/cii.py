@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from decimal import Decimal
 
 from lxml import etree
@@ -9,6 +11,7 @@ from lxml import etree
 from xrechnung.model import (
     Address,
     AllowanceCharge,
+    Classification,
     Contact,
     Delivery,
     Identifier,
@@ -18,6 +21,7 @@ from xrechnung.model import (
     Party,
     PaymentInstructions,
     PrecedingInvoice,
+    SupportingDocument,
     VatCategory,
     VatExemption,
 )
@@ -70,6 +74,17 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
         buyer_reference=R.text(agreement, "ram:BuyerReference"),
         project_reference=R.text(agreement, "ram:SpecifiedProcuringProject/ram:ID"),
         contract_reference=R.text(agreement, "ram:ContractReferencedDocument/ram:IssuerAssignedID"),
+        despatch_advice_reference=R.text(
+            delivery, "ram:DespatchAdviceReferencedDocument/ram:IssuerAssignedID"
+        ),
+        receiving_advice_reference=R.text(
+            delivery, "ram:ReceivingAdviceReferencedDocument/ram:IssuerAssignedID"
+        ),
+        tender_reference=next(
+            (R.text(r, "ram:IssuerAssignedID") for r in _references(agreement, "50")), None
+        ),
+        invoiced_object=next((_object(r) for r in _references(agreement, "130")), None),
+        attachments=[_attachment(r) for r in _references(agreement, "916")],
         order_reference=R.text(agreement, "ram:BuyerOrderReferencedDocument/ram:IssuerAssignedID"),
         sales_order_reference=R.text(
             agreement, "ram:SellerOrderReferencedDocument/ram:IssuerAssignedID"
@@ -153,6 +168,39 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
             root,
             "rsm:ExchangedDocumentContext/ram:GuidelineSpecifiedDocumentContextParameter/ram:ID",
         ),
+    )
+
+
+def _references(parent: etree._Element | None, type_code: str) -> list[etree._Element]:
+    return [
+        ref
+        for ref in R.all(parent, "ram:AdditionalReferencedDocument")
+        if R.text(ref, "ram:TypeCode") == type_code
+    ]
+
+
+def _object(ref: etree._Element) -> Identifier:
+    return Identifier(
+        value=R.text(ref, "ram:IssuerAssignedID") or "",
+        scheme=R.text(ref, "ram:ReferenceTypeCode"),
+    )
+
+
+def _attachment(ref: etree._Element) -> SupportingDocument:
+    binary = R.one(ref, "ram:AttachmentBinaryObject")
+    content = None
+    if binary is not None:
+        try:
+            content = base64.b64decode("".join((binary.text or "").split()), validate=True)
+        except binascii.Error as exc:
+            raise InvoiceParseError(f"Attachment is not valid base64: {exc}") from exc
+    return SupportingDocument(
+        id=R.text(ref, "ram:IssuerAssignedID") or "",
+        description=R.text(ref, "ram:Name"),
+        uri=R.text(ref, "ram:URIID"),
+        content=content,
+        mime_code=binary.get("mimeCode") if binary is not None else None,
+        filename=binary.get("filename") if binary is not None else None,
     )
 
 
@@ -329,6 +377,18 @@ def _line(el: etree._Element) -> Line:
         gross_price=R.decimal(agreement, "ram:GrossPriceProductTradePrice/ram:ChargeAmount"),
         description=R.text(product, "ram:Description"),
         seller_item_id=R.text(product, "ram:SellerAssignedID"),
+        buyer_item_id=R.text(product, "ram:BuyerAssignedID"),
+        standard_item_id=_identifier(R.one(product, "ram:GlobalID")),
+        classifications=[
+            Classification(
+                code=(c.text or "").strip(),
+                list_id=c.get("listID") or "",
+                list_version=c.get("listVersionID"),
+            )
+            for c in R.all(product, "ram:DesignatedProductClassification/ram:ClassCode")
+        ],
+        origin_country=R.text(product, "ram:OriginTradeCountry/ram:ID"),
+        invoiced_object=next((_object(r) for r in _references(settlement, "130")), None),
         note=R.text(doc, "ram:IncludedNote/ram:Content"),
         order_line_reference=R.text(agreement, "ram:BuyerOrderReferencedDocument/ram:LineID"),
         accounting_reference=R.text(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import re
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from lxml import etree
@@ -10,6 +13,7 @@ from lxml import etree
 from xrechnung.model import (
     Address,
     AllowanceCharge,
+    Classification,
     Contact,
     Delivery,
     Identifier,
@@ -19,6 +23,7 @@ from xrechnung.model import (
     Party,
     PaymentInstructions,
     PrecedingInvoice,
+    SupportingDocument,
     VatCategory,
     VatExemption,
 )
@@ -57,6 +62,7 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         root, "cac:PaymentMeans/cbc:PaymentDueDate"
     )
     breakdown, exemptions = _breakdown(root)
+    references = _references(root)
     payment = _payment(R.one(root, "cac:PaymentMeans"))
     seller = _party(supplier, seller=True)
     sepa = [i for i in seller.identifiers if (i.scheme or "").upper() == "SEPA"]
@@ -73,8 +79,13 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         due_date=due_date,
         tax_point_date=R.iso_date(root, "cbc:TaxPointDate"),
         buyer_reference=R.text(root, "cbc:BuyerReference"),
-        project_reference=R.text(root, "cac:ProjectReference/cbc:ID"),
+        project_reference=R.text(root, "cac:ProjectReference/cbc:ID") or references.project,
         contract_reference=R.text(root, "cac:ContractDocumentReference/cbc:ID"),
+        despatch_advice_reference=R.text(root, "cac:DespatchDocumentReference/cbc:ID"),
+        receiving_advice_reference=R.text(root, "cac:ReceiptDocumentReference/cbc:ID"),
+        tender_reference=R.text(root, "cac:OriginatorDocumentReference/cbc:ID"),
+        invoiced_object=references.invoiced_object,
+        attachments=references.attachments,
         order_reference=order_id,
         sales_order_reference=sales_order,
         buyer_accounting_reference=R.text(root, "cbc:AccountingCost"),
@@ -140,6 +151,47 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         syntax="ubl",
         specification_id=R.text(root, "cbc:CustomizationID"),
     )
+
+
+@dataclass
+class _References:
+    project: str | None = None
+    invoiced_object: Identifier | None = None
+    attachments: list[SupportingDocument] = field(default_factory=list)
+
+
+def _references(root: etree._Element) -> _References:
+    # One UBL element carries three business terms, told apart by the document type code:
+    # 130 invoiced object (BT-18), 50 project (BT-11 in a CreditNote), none: BG-24.
+    found = _References()
+    for ref in R.all(root, "cac:AdditionalDocumentReference"):
+        code = R.text(ref, "cbc:DocumentTypeCode")
+        if code == "130" and found.invoiced_object is None:
+            found.invoiced_object = _identifier(R.one(ref, "cbc:ID"))
+        elif code == "50" and found.project is None:
+            found.project = R.text(ref, "cbc:ID")
+        else:
+            binary = R.one(ref, "cac:Attachment/cbc:EmbeddedDocumentBinaryObject")
+            found.attachments.append(
+                SupportingDocument(
+                    id=R.text(ref, "cbc:ID") or "",
+                    description=R.text(ref, "cbc:DocumentDescription"),
+                    uri=R.text(ref, "cac:Attachment/cac:ExternalReference/cbc:URI"),
+                    content=_binary(binary),
+                    mime_code=binary.get("mimeCode") if binary is not None else None,
+                    filename=binary.get("filename") if binary is not None else None,
+                )
+            )
+    return found
+
+
+def _binary(el: etree._Element | None) -> bytes | None:
+    if el is None:
+        return None
+    try:
+        return base64.b64decode("".join((el.text or "").split()), validate=True)
+    except binascii.Error as exc:
+        raise InvoiceParseError(f"Attachment is not valid base64: {exc}") from exc
 
 
 def _note(text: str) -> str | Note:
@@ -297,6 +349,25 @@ def _line(el: etree._Element, *, credit: bool) -> Line:
         gross_price=R.decimal(price, "cac:AllowanceCharge/cbc:BaseAmount"),
         description=R.text(item, "cbc:Description"),
         seller_item_id=R.text(item, "cac:SellersItemIdentification/cbc:ID"),
+        buyer_item_id=R.text(item, "cac:BuyersItemIdentification/cbc:ID"),
+        standard_item_id=_identifier(R.one(item, "cac:StandardItemIdentification/cbc:ID")),
+        classifications=[
+            Classification(
+                code=(c.text or "").strip(),
+                list_id=c.get("listID") or "",
+                list_version=c.get("listVersionID"),
+            )
+            for c in R.all(item, "cac:CommodityClassification/cbc:ItemClassificationCode")
+        ],
+        origin_country=R.text(item, "cac:OriginCountry/cbc:IdentificationCode"),
+        invoiced_object=next(
+            (
+                _identifier(R.one(ref, "cbc:ID"))
+                for ref in R.all(el, "cac:DocumentReference")
+                if R.text(ref, "cbc:DocumentTypeCode") == "130"
+            ),
+            None,
+        ),
         note=R.text(el, "cbc:Note"),
         order_line_reference=R.text(el, "cac:OrderLineReference/cbc:LineID"),
         accounting_reference=R.text(el, "cbc:AccountingCost"),

@@ -22,6 +22,7 @@ _SECTIONS = (
     "totals",
     "payment",
     "notes",
+    "attachments",
     "page",
 )
 

@@ -79,6 +79,9 @@ def render_html_view(view: InvoiceView, *, labels: dict[str, str]) -> str:
     parts.append(f'<h2>{_e(labels["totals"])}</h2><table class="totals">{totals}</table>')
     if view.payment:
         parts.append(f"<h2>{_e(labels['payment'])}</h2>{_pairs(view.payment)}")
+    if view.attachments:
+        items = "".join(f"<li>{_e(a)}</li>" for a in view.attachments)
+        parts.append(f"<h2>{_e(labels['attachments'])}</h2><ul>{items}</ul>")
     if view.notes:
         notes = "".join(f'<p class="pre">{_e(n)}</p>' for n in view.notes)
         parts.append(f"<h2>{_e(labels['notes'])}</h2>{notes}")

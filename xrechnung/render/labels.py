@@ -45,6 +45,16 @@ _LABELS: dict[str, tuple[str, str, str]] = {
         "Buyer accounting reference",
         "Référence comptable",
     ),
+    "tender_reference": (
+        "Vergabe-/Losnummer",
+        "Tender or lot reference",
+        "Référence du marché / lot",
+    ),
+    "invoiced_object": ("Abrechnungsobjekt", "Invoiced object", "Objet facturé"),
+    "despatch_advice": ("Lieferschein", "Despatch advice", "Bon de livraison"),
+    "receiving_advice": ("Wareneingangsbeleg", "Receiving advice", "Avis de réception"),
+    "attachments": ("Anlagen", "Supporting documents", "Pièces justificatives"),
+    "item_ids": ("Artikelnummern", "Item identifiers", "Références article"),
     "preceding_invoice": ("Vorausgegangene Rechnung", "Preceding invoice", "Facture antérieure"),
     "trading_name": ("Handelsname", "Trading name", "Nom commercial"),
     "vat_id": ("USt-IdNr.", "VAT identifier", "N° TVA intracommunautaire"),
@@ -173,6 +183,7 @@ _UNITS: dict[str, tuple[str, str, str]] = {
 }
 
 _SCHEMES: dict[str, str] = {
+    "0160": "GTIN",
     "0002": "SIREN",
     "0009": "SIRET",
     "0088": "GLN",

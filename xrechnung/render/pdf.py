@@ -211,6 +211,8 @@ def render_pdf_view(view: InvoiceView, *, labels: dict[str, str], title: str) ->
     story.append(totals)
     if view.payment:
         story += [_p(labels["payment"], h2), pairs(view.payment, 45 * mm)]
+    if view.attachments:
+        story += [_p(labels["attachments"], h2), *[_p(a, small) for a in view.attachments]]
     if view.notes:
         story += [_p(labels["notes"], h2), *[_p(n, small) for n in view.notes]]
 

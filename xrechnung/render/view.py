@@ -52,6 +52,7 @@ class InvoiceView:
     totals: list[tuple[str, str, bool]]  # label, amount, emphasised
     payment: list[Pair]
     notes: list[str] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
 
 
 def _range(start: date | None, end: date | None, lang: str) -> str:
@@ -123,6 +124,10 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         ("project_reference", invoice.project_reference),
         ("sales_order_reference", invoice.sales_order_reference),
         ("accounting_reference", invoice.buyer_accounting_reference),
+        ("tender_reference", invoice.tender_reference),
+        ("invoiced_object", invoice.invoiced_object.value if invoice.invoiced_object else None),
+        ("despatch_advice", invoice.despatch_advice_reference),
+        ("receiving_advice", invoice.receiving_advice_reference),
     ]
     meta += [(label(key, lang), value) for key, value in optional if value]
     for preceding in invoice.preceding_invoices:
@@ -151,6 +156,12 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         text = line.name
         if line.description:
             text += f"\n{line.description}"
+        ids = [line.seller_item_id, line.buyer_item_id]
+        if line.standard_item_id:
+            ids.append(f"{scheme_name(line.standard_item_id.scheme)} {line.standard_item_id.value}")
+        ids += [f"{c.list_id} {c.code}" for c in line.classifications]
+        if any(ids):
+            text += f"\n{label('item_ids', lang)}: " + ", ".join(i for i in ids if i)
         if line.period_start or line.period_end:
             text += "\n" + _range(line.period_start, line.period_end, lang)
         for ac in line.allowances_charges:
@@ -273,6 +284,10 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         vat_rows=vat_rows,
         totals=total_rows,
         payment=payment,
+        attachments=[
+            f" {DASH} ".join(p for p in (doc.id, doc.description, doc.filename or doc.uri) if p)
+            for doc in invoice.attachments
+        ],
         notes=[
             f"{n.text} ({n.subject_code})" if n.subject_code else n.text
             for n in map(note_parts, invoice.notes)
