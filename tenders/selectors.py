@@ -162,7 +162,9 @@ def questions_published(*, tender: Tender) -> QuerySet[Question]:
     )
 
 
-def questions_of_organisation(*, tender: Tender, organisation_ids: Sequence[int]) -> QuerySet[Question]:
+def questions_of_organisation(
+    *, tender: Tender, organisation_ids: Sequence[int]
+) -> QuerySet[Question]:
     """The questions a bidder organisation asked itself (answered or not)."""
     return tender.questions.filter(asker_organisation_id__in=list(organisation_ids)).order_by(
         "asked_at", "pk"
@@ -205,9 +207,7 @@ def notifications_for(*, user: Any, unread_only: bool = False) -> QuerySet[Notif
 def publications_latest(*, tender: Tender) -> dict[str, TenderPublication]:
     """The newest stored publication of each kind (eforms / ocds)."""
     latest = (
-        TenderPublication.objects.filter(tender=tender)
-        .values("kind")
-        .annotate(top=Max("sequence"))
+        TenderPublication.objects.filter(tender=tender).values("kind").annotate(top=Max("sequence"))
     )
     result: dict[str, TenderPublication] = {}
     for row in latest:

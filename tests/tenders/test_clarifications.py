@@ -58,7 +58,8 @@ def test_answer_goes_to_every_interested_bidder_without_the_askers_identity(
         )
     note = Notification.objects.get(recipient=other, kind="answer_published")
     assert "Ja, in der Fassung 2020." in note.body
-    assert operator.name not in note.body and bidder.username not in note.body
+    assert operator.name not in note.body
+    assert bidder.username not in note.body
     assert Notification.objects.filter(recipient=bidder, kind="answer_published").exists()
     published = list(questions_published(tender=tender))
     assert [q.public_text for q in published] == ["Gilt DIN 4551?"]

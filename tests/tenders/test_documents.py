@@ -166,7 +166,8 @@ def test_change_after_publication_notifies_interested_bidders(
             name="lb.pdf",
             change_note="Tippfehler auf Seite 3 korrigiert",
         )
-    assert version.published_change and not version.substantial
+    assert version.published_change
+    assert not version.substantial
     assert document_version_public(public_id=version.public_id) == version
     notes = Notification.objects.filter(recipient=member)
     assert notes.count() == 1

@@ -27,7 +27,8 @@ def test_create_computes_regime_and_reference(authority, officer):
     tender = tender_create(actor=officer, authority=authority, data=tender_input())
     assert tender.state == TenderState.DRAFT
     assert tender.regime == "eu"
-    assert tender.reference.startswith("ZS-") and tender.reference.endswith(f"{tender.pk:06d}")
+    assert tender.reference.startswith("ZS-")
+    assert tender.reference.endswith(f"{tender.pk:06d}")
     assert tender.cpv_main == "39130000-2"
     national = tender_create(
         actor=officer,
@@ -66,7 +67,8 @@ def test_procedure_must_match_the_regime(authority, officer):
             data=tender_input(estimated_value=Decimal("100000.00"), procedure="open"),
         )
     assert caught.value.field == "procedure"
-    assert "216000 EUR" in caught.value.message and "GWB §106" in caught.value.message
+    assert "216000 EUR" in caught.value.message
+    assert "GWB §106" in caught.value.message
 
 
 def test_only_officers_of_the_authority_create(authority, approver, bidder):
@@ -170,7 +172,8 @@ def test_committee_needs_k_at_least_two_and_at_most_n_and_the_role(authority, of
         tender_id=tender.pk, actor=officer, member_ids=[m.pk for m in members], quorum=3
     )
     tender.refresh_from_db()
-    assert tender.opening_quorum == 3 and tender.committee.count() == 3
+    assert tender.opening_quorum == 3
+    assert tender.committee.count() == 3
 
 
 def test_only_drafts_are_editable(authority, officer):
