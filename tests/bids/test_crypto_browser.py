@@ -317,3 +317,63 @@ def test_receipt_verifies_in_js_and_forgery_fails(page: Any) -> None:
     assert result["logPosition"] == result["position"]
     assert "position 1 holds entry 2" in result["deletedError"]
     assert "bid log entry 1 was changed" in result["changedError"]
+
+
+def test_checkpoint_and_receipt_in_the_log_verify_in_js(page: Any) -> None:
+    from datetime import UTC, datetime
+
+    from bids.crypto import (
+        LogEvent,
+        ServiceSigningKey,
+        log_append,
+        log_checkpoint_sign,
+        log_export,
+        receipt_sign,
+    )
+
+    signing = ServiceSigningKey.generate()
+    entries = []
+    for i in range(3):
+        entries.append(
+            log_append(
+                tender="CP-1",
+                previous=entries[-1] if entries else None,
+                event=LogEvent.SUBMITTED,
+                lot="1",
+                bidder=f"Bieter {i}",
+                bid=f"b{i}",
+                ciphertext_sha256=hashlib.sha256(bytes([i])).hexdigest(),
+                ciphertext_size=100 + i,
+                recorded_at=datetime(2026, 11, 27, 9, i, tzinfo=UTC),
+            )
+        )
+    checkpoint = log_checkpoint_sign(
+        tender="CP-1", entries=entries, at=datetime(2026, 11, 28, tzinfo=UTC), signing_key=signing
+    )
+    data = {
+        "service": signing.verify_key.to_dict(),
+        "checkpoint": json.loads(checkpoint.to_json()),
+        "receipt": json.loads(receipt_sign(entry=entries[2], signing_key=signing).to_json()),
+        "log": json.loads(log_export(tender="CP-1", entries=entries)),
+        "short": json.loads(log_export(tender="CP-1", entries=entries[:2])),
+    }
+    result = page.evaluate(
+        """async (d) => {
+            const cp = await env.verifyCheckpoint(d.checkpoint, d.service);
+            await env.verifyReceipt(d.receipt, d.service, {log: d.log, expectedHead: cp.head});
+            const out = {entries: cp.entries};
+            try {
+                await env.verifyReceipt(
+                    d.receipt, d.service, {log: d.short, expectedHead: cp.head});
+            } catch (e) { out.short = e.message; }
+            const forged = structuredClone(d.checkpoint);
+            forged.checkpoint.entries = 2;
+            try { await env.verifyCheckpoint(forged, d.service); }
+            catch (e) { out.forged = e.message; }
+            return out;
+        }""",
+        data,
+    )
+    assert result["entries"] == 3
+    assert "differs from the expected head" in result["short"]
+    assert "checkpoint Ed25519 signature is invalid" in result["forged"]

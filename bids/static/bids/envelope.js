@@ -833,13 +833,48 @@ export async function verifyBidLog(logInput, { expectedHead } = {}) {
   return prev;
 }
 
+async function verifyServiceSignatures(service, signatures, message, what) {
+  const fail = (m) => {
+    throw new EnvelopeError("receipt_invalid", m);
+  };
+  const classical = await classicalBackend();
+  const edOk = await classical.verifyEd25519(
+    b64uDecode(service.ed25519, 32),
+    b64uDecode(signatures.ed25519, 64),
+    message,
+  );
+  if (!edOk) fail(`${what} Ed25519 signature is invalid (${what} forged or altered)`);
+  const dsa = await mlDsaBackend();
+  const ok = await dsa.verify(b64uDecode(service["ml-dsa-65"], 1952), b64uDecode(signatures["ml-dsa-65"], 3309), message);
+  if (!ok) fail(`${what} ML-DSA-65 signature is invalid (${what} forged or altered)`);
+}
+
+/**
+ * Verify a signed log checkpoint (from the opening record) against the service key. Resolves to
+ * its fields {tender, entries, head, at}; use ``head`` as ``expectedHead`` of verifyBidLog.
+ */
+export async function verifyCheckpoint(checkpointInput, serviceKeyInput) {
+  const cp = typeof checkpointInput === "string" ? JSON.parse(checkpointInput) : checkpointInput;
+  const service = typeof serviceKeyInput === "string" ? JSON.parse(serviceKeyInput) : serviceKeyInput;
+  const fields = cp.checkpoint;
+  if (!fields || fields.type !== "zuschlag-bid-log-checkpoint" || fields.v !== 1) {
+    throw new EnvelopeError("receipt_invalid", "not a zuschlag bid log checkpoint v1");
+  }
+  if (fields.service_key_id !== service.kid) {
+    throw new EnvelopeError("receipt_invalid", `checkpoint was signed by service key ${fields.service_key_id}, not by ${service.kid}`);
+  }
+  const message = concatBytes(enc.encode("zuschlag-checkpoint-v1\n"), enc.encode(canonicalJson(fields)));
+  await verifyServiceSignatures(service, cp.signatures, message, "checkpoint");
+  return fields;
+}
+
 /**
  * Verify a receipt (JSON text/object) against the service public key (JSON text/object):
  * both signatures (Ed25519 and ML-DSA-65) and the entry hash; with ``{log}`` (a log export) also
  * the chain and that the entry at the receipt's position is the receipt's entry. Resolves to the
  * receipt fields; throws EnvelopeError("receipt_invalid", ...) naming the failed check.
  */
-export async function verifyReceipt(receiptInput, serviceKeyInput, { log } = {}) {
+export async function verifyReceipt(receiptInput, serviceKeyInput, { log, expectedHead } = {}) {
   const receipt = typeof receiptInput === "string" ? JSON.parse(receiptInput) : receiptInput;
   const service = typeof serviceKeyInput === "string" ? JSON.parse(serviceKeyInput) : serviceKeyInput;
   const fields = receipt.receipt;
@@ -852,24 +887,13 @@ export async function verifyReceipt(receiptInput, serviceKeyInput, { log } = {})
     fail(`receipt was signed by service key ${fields.service_key_id}, not by ${service.kid}`);
   }
   const message = concatBytes(enc.encode("zuschlag-receipt-v1\n"), enc.encode(canonicalJson(fields)));
-  const classical = await classicalBackend();
-  const edOk = await classical.verifyEd25519(
-    b64uDecode(service.ed25519, 32),
-    b64uDecode(receipt.signatures.ed25519, 64),
-    message,
-  );
-  if (!edOk) {
-    fail("receipt Ed25519 signature is invalid (receipt forged or altered)");
-  }
-  const dsa = await mlDsaBackend();
-  const ok = await dsa.verify(b64uDecode(service["ml-dsa-65"], 1952), b64uDecode(receipt.signatures["ml-dsa-65"], 3309), message);
-  if (!ok) fail("receipt ML-DSA-65 signature is invalid (receipt forged or altered)");
+  await verifyServiceSignatures(service, receipt.signatures, message, "receipt");
   if ((await entryHash(fields)) !== fields.entry_hash) fail("receipt entry hash does not match its content");
   if (log !== undefined) {
     const exported = typeof log === "string" ? JSON.parse(log) : log;
     if (exported.tender !== fields.tender) fail(`log export is for tender ${exported.tender}, receipt for ${fields.tender}`);
     try {
-      await verifyBidLog(exported);
+      await verifyBidLog(exported, { expectedHead });
     } catch (e) {
       fail("bid log does not verify: " + e.message);
     }
