@@ -196,10 +196,12 @@ def main() -> None:
     parser.add_argument("--naive", type=int, default=5, help="files for the naive baseline")
     parser.add_argument("--sizes", default="100,1000,5000,20000")
     parser.add_argument("--skip", default="", help="comma list of sections to skip")
+    parser.add_argument("--repeat", type=int, default=3, help="corpus repetitions for --jobs")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
     files = corpus()
-    print(f"corpus: {len(files)} invoices from {SHARED / 'corpus'}; {args.rounds} warm rounds\n")
+    print(f"corpus: {len(files)} invoices from {SHARED / 'corpus'}; {args.rounds} warm rounds")
+    print(f"machine: {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at start\n")
 
     if "per-invoice" not in skip:
         means = bench_per_invoice(files, args.rounds)
@@ -248,11 +250,13 @@ def main() -> None:
                     f" | {row['cpu'] * 1000 / lines:.2f}"
                 )
     if "jobs" not in skip:
-        one = bench_jobs(files, 1)
-        two = bench_jobs(files, 2)
+        batch = files * args.repeat
+        one = bench_jobs(batch, 1)
+        two = bench_jobs(batch, 2)
         print(
-            f"\nthroughput, CLI on the corpus ({len(files)} files, incl. start-up and compile): "
-            f"--jobs 1 {one:.1f}/s, --jobs 2 {two:.1f}/s"
+            f"\nthroughput, CLI on the corpus x{args.repeat} ({len(batch)} files, incl. start-up "
+            f"and compile in each worker): --jobs 1 {one:.1f}/s, --jobs 2 {two:.1f}/s "
+            f"({two / one:.2f}x; {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f})"
         )
 
 
