@@ -175,7 +175,20 @@ def validate(
 
     if scenario.stylesheet_roles:
         xml_text = etree.tostring(tree, encoding="unicode")
-        document = schematron.parse_document(xml_text)
+        try:
+            document = schematron.parse_document(xml_text)
+        except schematron.SchematronError as exc:
+            # Saxon's own parser limits (element depth 100) are stricter than libxml2's.
+            report.findings.append(
+                Finding(
+                    id="XML-LIMIT-EXCEEDED",
+                    severity="fatal",
+                    message=f"the rules cannot read this document: {_first_line(exc)}",
+                    source="engine",
+                )
+            )
+            report.input_error = True
+            return report
         seen: set[tuple[str, str, str]] = set()
         for role in scenario.stylesheet_roles:
             pack = rulepacks.pack_for(role)

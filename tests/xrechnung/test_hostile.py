@@ -166,3 +166,10 @@ def test_pdf_embedding_a_hostile_xml(cii_en16931_xml: bytes) -> None:
     report = validate(pdf_with_attachments({"factur-x.xml": hostile}))
     assert "XML-DTD-FORBIDDEN" in {f.id for f in report.findings}
     assert "root:" not in report.to_json()
+
+
+@pytest.mark.parametrize("depth", [150, 1000, 100_000])
+def test_deep_nesting_is_refused_cleanly(depth: int) -> None:
+    xml = f"{UBL_HEAD}{'<cbc:Note>' * depth}{'</cbc:Note>' * depth}</Invoice>".encode()
+    report = validate(xml, skip_schema=True)
+    _only_fatal(report, "XML-LIMIT-EXCEEDED")
