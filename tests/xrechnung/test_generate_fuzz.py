@@ -11,13 +11,15 @@ from hypothesis import strategies as st
 
 import xrechnung
 from tests.xrechnung import samples
-from xrechnung.generate import to_cii, to_ubl
+from xrechnung.generate import to_cii, to_facturx_pdf, to_ubl
 from xrechnung.model import (
     Address,
     AllowanceCharge,
     Delivery,
     Invoice,
     Line,
+    Note,
+    PrecedingInvoice,
     VatCategory,
     VatExemption,
 )
@@ -122,6 +124,14 @@ def invoices(draw: st.DrawFn) -> Invoice:
     invoice.delivery = Delivery(
         date=start, address=Address(city="Berlin", postcode="10115", country_code="DE")
     )
+    invoice.type_code = draw(st.sampled_from(["380", "380", "381", "384", "326", "875"]))
+    if invoice.type_code in ("381", "384") or draw(st.booleans()):
+        invoice.preceding_invoices = [
+            PrecedingInvoice(number=draw(text), issue_date=draw(st.none() | st.just(start)))
+        ]
+    codes = draw(st.lists(st.sampled_from(["AAI", "SUR", "REG", "PMT", "AAB"]), unique=True))
+    invoice.notes = [draw(text) for _ in range(draw(st.integers(0, 2)))]
+    invoice.notes += [Note(text=draw(text), subject_code=code) for code in codes]
     invoice.currency = draw(st.sampled_from(["EUR", "EUR", "USD"]))
     if invoice.currency != "EUR":
         invoice.tax_currency = "EUR"
@@ -136,9 +146,10 @@ def invoices(draw: st.DrawFn) -> Invoice:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
-@given(invoices())
-def test_random_models_validate_and_round_trip(invoice: Invoice) -> None:
-    for write in (to_ubl, to_cii):
+@given(invoices(), st.sampled_from(["ubl", "cii", "ubl+cii", "facturx"]))
+def test_random_models_validate_and_round_trip(invoice: Invoice, writers: str) -> None:
+    chosen = {"ubl": [to_ubl], "cii": [to_cii], "ubl+cii": [to_ubl, to_cii]}
+    for write in chosen.get(writers, [to_facturx_pdf]):
         data = write(invoice)
         report = xrechnung.validate(data)
         errors = [(f.id, f.message) for f in report.findings if f.severity in ("fatal", "error")]
