@@ -45,21 +45,25 @@ def jsonable(value: Any) -> Any:
 
     Floats become strings: a JSON column may re-render them, and the digest must not move.
     Bytes are recorded by length and SHA-256 only; the trail is no place for file contents.
+    NUL characters become U+FFFD.
     """
     if value is None or (isinstance(value, bool | int) and not isinstance(value, enum.Enum)):
         return value
     if isinstance(value, enum.Enum):
         return jsonable(value.value)
     if isinstance(value, str):
-        return str.__str__(value)
+        # PostgreSQL's jsonb refuses NUL characters; a hostile string must not block a transition.
+        return str.__str__(value).replace("\x00", "\ufffd")
     if isinstance(value, float | Decimal):
         return str(value)
     if isinstance(value, dt.datetime):
         if timezone.is_aware(value):
             value = value.astimezone(dt.UTC)
         return value.isoformat()
-    if isinstance(value, dt.date | dt.time | dt.timedelta):
-        return str(value) if isinstance(value, dt.timedelta) else value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, bytes | bytearray | memoryview):
@@ -70,7 +74,7 @@ def jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return jsonable(dataclasses.asdict(value))
     if isinstance(value, Mapping):
-        return {str(key): jsonable(item) for key, item in value.items()}
+        return {jsonable(str(key)): jsonable(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, set | frozenset):

@@ -265,3 +265,13 @@ def test_failed_transition_with_error_state_is_recorded(officer):
     assert event.payload == {"attempt": 3, "_error": "RuntimeError: printer on fire"}
     assert event.object_id == ""  # never saved: recorded all the same
     assert audit_chain_verify().ok
+
+
+def test_nul_characters_do_not_block_a_transition(ticket, officer):
+    ticket.submit(by=officer)
+    ticket.cancel(by=officer, reason="evil\x00name")
+    event = AuditEvent.objects.get(transition="cancel")  # stored, also in PostgreSQL's jsonb
+    assert event.payload == {"reason": "evil\ufffdname"}
+    noted = audit.record(actor=officer, obj=ticket, action="a.b.c", payload={"k\x00": 1})
+    assert AuditEvent.objects.get(pk=noted.pk).payload == {"k\ufffd": 1}
+    assert audit_chain_verify().ok
