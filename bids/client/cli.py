@@ -1,6 +1,7 @@
 """``python -m bids.client``: the same envelope, keys and receipts as the browser, offline.
 
-Commands: member-keygen, encrypt, decrypt-share, verify-receipt, submit, withdraw.
+Commands: member-keygen, encrypt, decrypt-share, verify-receipt, submit, withdraw, and for the
+operator service-keygen.
 Exit status 0 = done/verified, 1 = refused or failed verification, 2 = usage error.
 """
 
@@ -26,6 +27,7 @@ from bids.crypto import (
     MemberKeyFile,
     Receipt,
     ReceiptError,
+    ServiceSigningKey,
     ServiceVerifyKey,
     envelope_check_stream,
     envelope_encrypt,
@@ -86,6 +88,19 @@ def cmd_member_keygen(args: argparse.Namespace) -> int:
         _write_new(Path(args.public_output), (public + "\n").encode("ascii"), force=args.force)
     print(f"member key {keyfile.public_key.key_id_hex} written to {out}", file=sys.stderr)
     print(public)
+    return 0
+
+
+def cmd_service_keygen(args: argparse.Namespace) -> int:
+    key = ServiceSigningKey.generate()
+    out = Path(args.output)
+    _write_new(out, key.to_json().encode("ascii"), force=args.force)
+    os.chmod(out, 0o600)
+    public = key.verify_key.to_json()
+    if args.public_output:
+        _write_new(Path(args.public_output), public.encode("ascii"), force=args.force)
+    print(f"service signing key {key.verify_key.key_id} written to {out}", file=sys.stderr)
+    sys.stdout.write(public)
     return 0
 
 
@@ -373,6 +388,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true")
     _passphrase_options(p)
     p.set_defaults(func=cmd_member_keygen)
+
+    p = sub.add_parser("service-keygen", help="new receipt signing key for the service (operator)")
+    p.add_argument("-o", "--output", required=True, help="private key file (keep it secret)")
+    p.add_argument("--public-output", help="also write the public key JSON here")
+    p.add_argument("--force", action="store_true")
+    p.set_defaults(func=cmd_service_keygen)
 
     p = sub.add_parser("encrypt", help="encrypt a file to a tender's opening key")
     p.add_argument("--tender-key", required=True, help="tender opening public key (JSON)")

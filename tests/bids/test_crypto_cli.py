@@ -414,3 +414,38 @@ def test_module_entry_point_runs() -> None:
 def test_client_and_crypto_do_not_import_django() -> None:
     probe = "import sys, bids.client.cli, bids.crypto; assert 'django' not in sys.modules"
     subprocess.run([sys.executable, "-c", probe], check=True)
+
+
+def test_service_keygen_writes_a_usable_key(tmp_path: Path) -> None:
+    from bids.crypto import LogEvent as Event
+    from bids.crypto import Receipt, ServiceVerifyKey, receipt_verify
+
+    assert (
+        main(
+            [
+                "service-keygen",
+                "-o",
+                str(tmp_path / "s.key"),
+                "--public-output",
+                str(tmp_path / "s.pub"),
+            ]
+        )
+        == 0
+    )
+    signing = ServiceSigningKey.from_json((tmp_path / "s.key").read_bytes())
+    entry = log_append(
+        tender="T",
+        previous=None,
+        event=Event.SUBMITTED,
+        lot="1",
+        bidder="b",
+        bid="x",
+        ciphertext_sha256="",
+        ciphertext_size=0,
+        recorded_at=datetime.now(UTC),
+    )
+    receipt = Receipt.from_json(receipt_sign(entry=entry, signing_key=signing).to_json())
+    receipt_verify(
+        receipt=receipt, service_key=ServiceVerifyKey.from_json((tmp_path / "s.pub").read_bytes())
+    )
+    assert (tmp_path / "s.key").stat().st_mode & 0o077 == 0
