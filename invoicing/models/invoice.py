@@ -142,9 +142,11 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="resubmissions"
     )
 
-    # Matching: the contract (bids.Contract primary key; see invoicing.selectors.contracts) and
-    # the field-by-field outcome the clerk sees.
-    contract_id = models.BigIntegerField(null=True, blank=True, db_index=True)
+    # Matching: the contract and the field-by-field outcome the clerk sees. Invoicing reads
+    # contracts (invoicing.selectors) and never writes to them.
+    contract = models.ForeignKey(
+        "bids.Contract", null=True, blank=True, on_delete=models.PROTECT, related_name="invoices"
+    )
     match_result = models.JSONField(default=list, blank=True)
     matched_at = models.DateTimeField(null=True, blank=True)
 

@@ -71,18 +71,18 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
     assert "Leitweg-ID fehlt" in page.locator(".audit-trail").inner_text() or \
         "reject" in page.locator(".audit-trail").inner_text()
 
-    # two matched invoices (contract matching has its own tests) wait for approval
+    # two invoices matched to their contracts by the system wait for approval
     for number in ("E2E-M1", "E2E-M2"):
         from invoicing.services.intake import invoice_receive
         from invoicing.services.validation import invoice_validate
 
-        inv = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer,
-                              number=number), channel="api").invoice
+        make_contract(authority=buyer, supplier=supplier, reference=f"VG-{number}")
+        inv = invoice_receive(buyer=buyer, source=invoice_xml(
+            seller=supplier, buyer=buyer, number=number, contract_reference=f"VG-{number}"),
+            channel="api").invoice
         invoice_validate(invoice_id=inv.pk)
         inv.refresh_from_db()
-        inv.contract_id = 1
-        inv.match(by=None, contract_id=1)
-        inv.save()
+        assert inv.state == "matched", inv.match_result
 
     page.click("header form button.link")  # log out
     login(page, "e2e-approver", PASSWORD)

@@ -19,25 +19,27 @@ from invoicing.services.workflow import (
     invoice_mark_paid,
 )
 from procurement.core.errors import TransitionForbiddenError
-from tests.invoicing.factories import invoice_xml
+from tests.invoicing.factories import invoice_xml, make_contract
 from workflows.selectors import audit_trail_for
 
 pytestmark = pytest.mark.django_db
 
 
 def matched(buyer, supplier, *, number="RE-1", amount=Decimal("1000.00"), currency="EUR",
-            **kw) -> Invoice:
-    """A validated invoice moved to ``matched`` by the model transition (contract matching has
-    its own tests); the contract id is a placeholder here."""
+            contract_of: str = "", **kw) -> Invoice:
+    """An invoice received, validated and matched by the system to its own contract (or, for a
+    credit note, to the contract of invoice ``contract_of``)."""
+    reference = f"VG-{contract_of or number}"
+    if not contract_of:
+        make_contract(authority=buyer, supplier=supplier, reference=reference,
+                      value_net=Decimal("1000000"), currency=currency)
     invoice = invoice_receive(buyer=buyer, source=invoice_xml(
-        seller=supplier, buyer=buyer, number=number, amount=amount, currency=currency, **kw),
-        channel="api").invoice
+        seller=supplier, buyer=buyer, number=number, amount=amount, currency=currency,
+        contract_reference=reference, **kw), channel="api").invoice
     invoice_validate(invoice_id=invoice.pk)
     invoice.refresh_from_db()
-    assert invoice.state == Invoice.State.VALID, invoice.validation_report.findings
-    invoice.contract_id = 1
-    invoice.match(by=None, contract_id=1)
-    invoice.save()
+    assert invoice.state == Invoice.State.MATCHED, (
+        invoice.validation_report.findings, invoice.match_result)
     return invoice
 
 
@@ -138,7 +140,7 @@ def test_only_approved_invoices_are_released_all_or_nothing(de_buyer, de_supplie
 def test_credit_note_links_and_nets_in_the_payment(de_buyer, de_supplier, staff):
     invoice = matched(de_buyer, de_supplier, number="R-1")
     credit = matched(de_buyer, de_supplier, number="G-1", amount=Decimal("100"),
-                     type_code="381", preceding_number="R-1")
+                     type_code="381", preceding_number="R-1", contract_of="R-1")
     assert credit.kind == Invoice.Kind.CREDIT_NOTE
     assert credit.corrects == invoice
     for i in (invoice, credit):

@@ -12,7 +12,13 @@ from invoicing.models import Invoice, PaymentRun
 from invoicing.services.intake import invoice_receive
 from invoicing.services.payment import payment_run_create
 from procurement.core.errors import DomainError
-from tests.invoicing.factories import ap_staff, german_authority, german_supplier, invoice_xml
+from tests.invoicing.factories import (
+    ap_staff,
+    german_authority,
+    german_supplier,
+    invoice_xml,
+    make_contract,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -64,10 +70,11 @@ def test_concurrent_release_makes_one_payment_run(monkeypatch):
         invoice = invoice_receive(buyer=buyer, source=invoice_xml(
             seller=supplier, buyer=buyer, number=f"REL-{n}", amount=Decimal("100")),
             channel="api").invoice
+        contract = make_contract(authority=buyer, supplier=supplier, reference=f"VG-REL-{n}")
         for step in ("begin_validation", "accept"):
             getattr(invoice, step)(by=None)
-        invoice.contract_id = 1
-        invoice.match(by=None, contract_id=1)
+        invoice.contract = contract
+        invoice.match(by=None, contract_id=contract.pk)
         invoice.approve(by=staff["approver"])
         invoice.save()
         ids.append(invoice.pk)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from lxml import etree
 
+from invoicing.conf import four_eyes_above
 from invoicing.models import Invoice
 from invoicing.services.payment import pain_xsd_path, payment_run_create
 from invoicing.services.storage import document_read
@@ -25,7 +26,11 @@ def _through(invoice, staff, buyer):
     assert report.verdict == "accept", report.findings
     assert report.error_count == 0
     assert invoice.state == Invoice.State.MATCHED, invoice.match_result
-    invoice_approve(invoice_id=invoice.pk, actor=staff["approver"])
+    invoice = invoice_approve(invoice_id=invoice.pk, actor=staff["approver"])
+    if invoice.amount_for_limits > four_eyes_above():
+        assert invoice.state == Invoice.State.MATCHED  # four eyes: a second approver completes
+        invoice = invoice_approve(invoice_id=invoice.pk, actor=staff["approver2"])
+    assert invoice.state == Invoice.State.APPROVED
     run = payment_run_create(buyer=buyer, invoice_ids=[invoice.pk], actor=staff["approver"])
     schema = etree.XMLSchema(etree.parse(str(pain_xsd_path())))
     assert schema.validate(etree.fromstring(document_read(run.pain001)))
