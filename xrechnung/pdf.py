@@ -45,6 +45,20 @@ def _finding(code: str, severity: str, message: str) -> Finding:
 
 def extract(data: bytes) -> PdfExtraction:
     """Find the invoice XML in a PDF; never raises for a bad PDF, reports it instead."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return _extract(data)
+    except Exception as exc:  # malformed PDFs fail lazily, anywhere in pypdf
+        return PdfExtraction(
+            None,
+            PdfInfo(),
+            [_finding("PDF-UNREADABLE", "fatal", f"the PDF cannot be read: {exc}")],
+            True,
+        )
+
+
+def _extract(data: bytes) -> PdfExtraction:
     info = PdfInfo()
     try:
         from pypdf import PdfReader

@@ -183,9 +183,9 @@ def to_varl(report: Report, *, now: datetime | None = None) -> str:
             steps[source] = []
     if report.schema_checked:
         steps["xsd"] = []
-    for use in report.rule_packs:
-        if not use.role.startswith("xsd-"):
-            steps[use.role] = []
+    for pack_use in report.rule_packs:
+        if not pack_use.role.startswith("xsd-"):
+            steps[pack_use.role] = []
     for f in report.findings:
         steps.setdefault(f.source or "engine", []).append(f)
     for index, (source, findings) in enumerate(steps.items(), start=1):

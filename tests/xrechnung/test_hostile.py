@@ -173,3 +173,20 @@ def test_deep_nesting_is_refused_cleanly(depth: int) -> None:
     xml = f"{UBL_HEAD}{'<cbc:Note>' * depth}{'</cbc:Note>' * depth}</Invoice>".encode()
     report = validate(xml, skip_schema=True)
     _only_fatal(report, "XML-LIMIT-EXCEEDED")
+
+
+def test_corrupted_pdfs_never_crash(cii_en16931_xml: bytes) -> None:
+    import random
+
+    pdf = facturx_pdf(cii_en16931_xml)
+    rng = random.Random(7)
+    for _ in range(120):
+        damaged = bytearray(pdf)
+        for _ in range(rng.randint(1, 20)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        report = validate(bytes(damaged))  # must not raise
+        assert report.verdict in ("accept", "reject")
+        if report.verdict == "reject":
+            assert report.findings
