@@ -59,3 +59,47 @@ def seed(context: Any) -> None:
     if invalid is not None:
         invoice_reject(invoice_id=invalid.pk, actor=users["apclerk"],
                        reason="Bitte Leitweg-ID angeben.")
+    _from_contracts(users)
+
+
+def _from_contracts(users: dict) -> None:
+    """Suppliers invoice the concluded contracts other apps' demo data created (if any): one
+    invoice stays matched, one is approved, one released and paid."""
+    from invoicing.selectors import contract_model, contracts_available
+    from invoicing.services.payment import payment_run_create
+    from invoicing.services.supplier import supplier_invoice_create
+    from invoicing.services.workflow import invoice_approve, invoice_mark_paid
+    from procurement.core.models import Membership
+    from procurement.core.roles import BIDDER_ROLES
+
+    if not contracts_available():
+        return
+    contracts = contract_model().objects.filter(state="concluded").select_related(
+        "authority", "supplier")[:3]
+    for index, contract in enumerate(contracts):
+        member = Membership.objects.filter(organisation=contract.supplier,
+                                           role__in=list(BIDDER_ROLES), active=True).first()
+        if member is None:
+            continue
+        fmt = ("xrechnung-ubl", "facturx", "xrechnung-cii")[index % 3]
+        try:
+            received = supplier_invoice_create(
+                contract_id=contract.pk, actor=member.user, number=f"DEMO-{contract.pk}-1",
+                issue_date=date(2026, 11, 10), fmt=fmt, contact_phone="+49 30 1234567",
+            )
+            invoice_validate(invoice_id=received.invoice.pk)
+        except Exception:
+            continue
+        invoice = Invoice.objects.get(pk=received.invoice.pk)
+        approvers = list(Membership.objects.filter(
+            organisation=contract.authority, role="ap_approver", active=True))
+        if index == 0 or invoice.state != Invoice.State.MATCHED or not approvers:
+            continue
+        for membership in approvers[:2]:
+            if invoice.state != Invoice.State.MATCHED:
+                break
+            invoice = invoice_approve(invoice_id=invoice.pk, actor=membership.user)
+        if index == 2 and invoice.state == Invoice.State.APPROVED:
+            payment_run_create(buyer=contract.authority, invoice_ids=[invoice.pk],
+                               actor=approvers[0].user)
+            invoice_mark_paid(invoice_id=invoice.pk, actor=approvers[0].user)
