@@ -136,3 +136,21 @@ def test_invoice_page_links_findings_to_fields(client, de_buyer, de_supplier, st
     assert 'id="field-BT-10"' in body
     assert "srcdoc=" in body  # the readable rendering beside the findings
     assert "audit-trail" in body
+
+
+def test_supplier_with_a_contract_posts_to_the_buyers_inbox(client, de_buyer, de_supplier):
+    from tests.invoicing.factories import make_contract
+
+    make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-API")
+    user = person(de_supplier, Role.BIDDER_USER)
+    client.force_login(user)
+    data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="SUP-1")
+    response = client.post(f"/api/invoices/?buyer={de_buyer.public_id}", data=data,
+                           content_type="application/octet-stream")
+    assert response.status_code == 201, response.content
+    invoice = Invoice.objects.get()
+    assert invoice.supplier == de_supplier
+    assert invoice.buyer == de_buyer
+    # and the supplier sees it, but the buyer's inbox stays closed to them
+    assert client.get(f"/api/invoices/{invoice.public_id}/").status_code == 200
+    assert client.get(reverse("ap-inbox")).status_code == 403
