@@ -8,6 +8,7 @@ finding that says why. Only a broken installation (missing or tampered rule pack
 from __future__ import annotations
 
 import hashlib
+import re
 import sys
 import types
 from pathlib import Path
@@ -20,6 +21,9 @@ from xrechnung.report import Finding, Report, RulePackUse
 from xrechnung.safexml import XmlInputError, max_bytes, parse_bytes
 
 __all__ = ["Report", "validate", "warm_up"]
+
+
+_XML_DECL_ENCODING = re.compile(r"^(\s*<\?xml[^>]*?)encoding\s*=\s*[\"'][^\"']*[\"']")
 
 
 def _read_input(data: bytes | str | Path) -> tuple[bytes | None, str | None, Finding | None]:
@@ -54,7 +58,9 @@ def _read_input(data: bytes | str | Path) -> tuple[bytes | None, str | None, Fin
             )
         return content, name, None
     if isinstance(data, str):
-        return data.encode("utf-8"), None, None
+        # The text is already decoded: its declaration must not make the parser decode again.
+        text = _XML_DECL_ENCODING.sub(r'\1encoding="UTF-8"', data, count=1)
+        return text.encode("utf-8"), None, None
     if isinstance(data, (bytes, bytearray, memoryview)):
         return bytes(data), None, None
     raise TypeError("validate() takes bytes, str or pathlib.Path")

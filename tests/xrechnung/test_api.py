@@ -80,3 +80,14 @@ def test_warnings_do_not_reject(cii_xrechnung_path: Path) -> None:
     report = xrechnung.validate(shared_path("corpus", with_warning["file"]))
     assert [f.severity for f in report.findings if f.id == "CII-SR-475"] == ["warning"]
     assert report.verdict == "accept"
+
+
+def test_text_and_bytes_in_other_encodings(ubl_xrechnung_path: Path) -> None:
+    text = ubl_xrechnung_path.read_text("utf-8").replace(
+        'encoding="UTF-8"', 'encoding="ISO-8859-1"'
+    )
+    assert text.startswith('<?xml version="1.0" encoding="ISO-8859-1"?>')
+    assert xrechnung.validate(text).verdict == "accept"  # already-decoded text
+    assert xrechnung.validate(text.encode("latin-1", errors="replace")).verdict == "accept"
+    utf16 = text.replace('encoding="ISO-8859-1"', 'encoding="UTF-16"').encode("utf-16")
+    assert xrechnung.validate(utf16).verdict == "accept"
