@@ -56,6 +56,19 @@ def test_pdf_is_a_pdfa3_container(generated: tuple[str, bytes]) -> None:
     assert re.search(rb"<pdfaid:conformance>B</pdfaid:conformance>", xmp)
     assert re.search(rb"ConformanceLevel>EN 16931<", xmp)
     assert list(reader.attachments) == ["factur-x.xml"]
+    # the information dictionary agrees with the XMP (PDF/A-3 6.6.2.3.1), the metadata stream is
+    # unfiltered, the file has an ID and a 1.7 header
+    assert "/Filter" not in root["/Metadata"].get_object()
+    info = reader.metadata
+    assert info is not None
+    producer = re.search(rb"<pdf:Producer>([^<]*)</pdf:Producer>", xmp)
+    assert producer is not None
+    assert info["/Producer"] == producer.group(1).decode()
+    assert "/Keywords" not in info
+    assert "/Trapped" not in info
+    assert re.search(rf"<rdf:li xml:lang=\"x-default\">{re.escape(info['/Title'])}<".encode(), xmp)
+    assert reader.trailer.get("/ID") is not None
+    assert pdf.startswith(b"%PDF-1.7\n")
     filespec = root["/AF"][0].get_object()
     assert filespec["/AFRelationship"] == "/Data"
 
