@@ -174,7 +174,7 @@ def test_js_reproduces_and_decrypts_the_vectors(page: Any) -> None:
         assert got == expected[0], name
 
 
-@pytest.mark.parametrize("storage", ["opfs", "memory"])
+@pytest.mark.parametrize("storage", ["worker", "opfs", "memory"])
 def test_js_encrypts_a_file_python_decrypts(page: Any, storage: str) -> None:
     key = HybridPrivateKey.generate()
     result = page.evaluate(

@@ -113,7 +113,7 @@ def test_encrypting_520_mb_keeps_every_browser_process_small(
         httpd.shutdown()
         httpd.server_close()
     assert result["size"] == result["expected"]
-    assert result["storage"] == "opfs"
+    assert result["storage"] == "worker"
     assert result["kid"] == key.public_key.key_id_hex
     assert result["tagBytes"] == 16
     assert peaks, "no chromium process found under the test process"

@@ -458,7 +458,8 @@ export function envelopeSize(plaintextSize, chunkLog2 = DEFAULT_CHUNK_LOG2) {
   return PREAMBLE_LEN + plaintextSize + Math.max(1, Math.ceil(plaintextSize / chunk)) * TAG_LEN;
 }
 
-async function* sealedPieces(blob, recipient, options) {
+/** Internal (shared with envelope-worker.js): preamble, then sealed chunks of ``blob``. */
+export async function* sealedPieces(blob, recipient, options) {
   const sealer = await createSealer(recipient, options);
   yield sealer.preamble;
   const size = blob.size;
@@ -494,7 +495,7 @@ export async function encryptBlob(blob, recipientKey, options = {}) {
   return new Blob([acc, ...parts], { type: MEDIA_TYPE });
 }
 
-const OPFS_DIR = "zuschlag-envelopes";
+export const OPFS_DIR = "zuschlag-envelopes";
 const OPFS_STALE_MS = 24 * 3600 * 1000;
 
 function opfsAvailable() {
@@ -519,6 +520,57 @@ async function opfsDirectory() {
   return dir;
 }
 
+function workerAvailable() {
+  // Sync access handles exist only inside workers, so the page cannot test for them: the worker
+  // reports failure and encryptFile falls back to the main-thread paths.
+  return Boolean(globalThis.Worker && globalThis.navigator?.storage?.getDirectory);
+}
+
+let workerSeq = 0;
+
+async function encryptInWorker(blob, recipient, options) {
+  const dir = await opfsDirectory();
+  const name = `${Date.now()}-${toHex(crypto.getRandomValues(new Uint8Array(8)))}.zbid`;
+  const worker = new Worker(new URL("./envelope-worker.js", import.meta.url), { type: "module" });
+  const id = ++workerSeq;
+  try {
+    const done = await new Promise((resolve, reject) => {
+      worker.onerror = (e) => reject(new Error("envelope worker failed: " + (e.message || "load error")));
+      worker.onmessage = ({ data }) => {
+        if (data.id !== id) return;
+        if (data.progress) options.onProgress?.(...data.progress);
+        else if (data.done) resolve(data.done);
+        else if (data.error) {
+          reject(data.error.code ? new EnvelopeError(data.error.code, data.error.message) : new Error(data.error.message));
+        }
+      };
+      worker.postMessage({
+        id,
+        file: blob,
+        recipient: recipient.json,
+        name,
+        chunkLog2: options.chunkLog2 ?? DEFAULT_CHUNK_LOG2,
+        digest: options.digest !== false,
+      });
+    });
+    const file = await (await dir.getFileHandle(name)).getFile();
+    if (file.size !== done.size) throw new Error("envelope file size differs from what was written");
+    return {
+      blob: file,
+      sha256: done.sha256,
+      size: file.size,
+      keyId: recipient.kidHex,
+      storage: "worker",
+      discard: () => dir.removeEntry(name).catch(() => {}),
+    };
+  } catch (error) {
+    await dir.removeEntry(name).catch(() => {});
+    throw error;
+  } finally {
+    worker.terminate();
+  }
+}
+
 /**
  * Encrypt a File for upload. The envelope goes to a file in the origin-private file system
  * (disk) where the browser has one, so neither the page nor the browser's blob store holds the
@@ -526,8 +578,10 @@ async function opfsDirectory() {
  * envelope is hashed as it is made (incremental SHA-256 from the bundled noble build;
  * WebCrypto's digest is one-shot).
  *
- * options: {chunkLog2, onProgress(done, total), storage: "auto" | "opfs" | "memory",
- * digest: true}. Resolves to {blob, sha256 (hex or null), size, keyId (hex), storage,
+ * options: {chunkLog2, onProgress(done, total), storage: "auto" | "worker" | "opfs" | "memory",
+ * digest: true}. "auto" tries, in order: a module worker writing through a synchronous OPFS
+ * access handle (fastest, off the main thread; Chromium, Firefox, Safari), a writable OPFS
+ * stream on the main thread, an in-memory Blob. Resolves to {blob, sha256 (hex or null), size, keyId (hex), storage,
  * discard()}: send ``blob``, compare sha256 and size with the receipt, then call discard().
  */
 export async function encryptFile(blob, recipientKey, options = {}) {
@@ -538,6 +592,14 @@ export async function encryptFile(blob, recipientKey, options = {}) {
     hash = nobleSha256.create();
   }
   const storage = options.storage ?? "auto";
+  if ((storage === "auto" || storage === "worker") && workerAvailable()) {
+    try {
+      return await encryptInWorker(blob, recipient, options);
+    } catch (error) {
+      if (storage === "worker" || error instanceof EnvelopeError) throw error;
+      // No module workers / OPFS access handles here after all: the main-thread paths below.
+    }
+  }
   if (storage === "opfs" || (storage === "auto" && opfsAvailable())) {
     let dir;
     let name;
