@@ -44,16 +44,17 @@ MAX_SEARCH_TERMS = 8
 MAX_TERM_CHARS = 60
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 
-# The full-text document of a tender on PostgreSQL. The GIN index of migration
-# 0002_portal_fulltext_index is built on exactly this expression; change both together or the
-# planner stops using the index. Separators become blanks before parsing: PostgreSQL's parser
-# would otherwise read "ZS-2026-000001" as the word "zs" and the negative numbers "-2026" …,
-# which no query word matches; the query side splits on the same characters (search_terms).
-TENDER_TSVECTOR_SQL = (
+# The full-text document of a tender on PostgreSQL lives in the generated column
+# ``portal_search`` (migration 0005, GIN-indexed), computed by the database with this expression.
+# Separators become blanks before parsing: PostgreSQL's parser would otherwise read
+# "ZS-2026-000001" as the word "zs" and the negative numbers "-2026" …, which no query word
+# matches; the query side splits on the same characters (search_terms).
+TENDER_DOCUMENT_SQL = (
     "to_tsvector('simple'::regconfig, translate("
-    "coalesce({t}.\"title\", '') || ' ' || coalesce({t}.\"reference\", '') || ' ' || "
-    "coalesce({t}.\"description\", ''), '-/.@:_', '      '))"
+    "coalesce(\"title\", '') || ' ' || coalesce(\"reference\", '') || ' ' || "
+    "coalesce(\"description\", ''), '-/.@:_', '      '))"
 )
+TENDER_SEARCH_COLUMN = "portal_search"
 ORGANISATION_TSVECTOR_SQL = (
     "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
 )
@@ -132,7 +133,7 @@ def _authorities_matching_postgres(terms: list[str]) -> list[set[int]]:
 
 def _text_filter_postgres(terms: list[str]) -> Q:
     table = connection.ops.quote_name(Tender._meta.db_table)
-    tender_tsv = TENDER_TSVECTOR_SQL.format(t=table)
+    tender_tsv = f"{table}.{connection.ops.quote_name(TENDER_SEARCH_COLUMN)}"
     condition = Q()
     for term, authority_ids in zip(terms, _authorities_matching_postgres(terms), strict=True):
         in_tender = Q(

@@ -4,7 +4,12 @@ import pytest
 from django.db import connection
 
 from tenders.models import Tender
-from tenders.portal_selectors import PortalQuery, tender_portal_list, tender_text_filter
+from tenders.portal_selectors import (
+    TENDER_SEARCH_COLUMN,
+    PortalQuery,
+    tender_portal_list,
+    tender_text_filter,
+)
 from tests.tenders.portal_factories import make_tender
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
@@ -34,14 +39,33 @@ def test_search_uses_the_gin_index():
         sql, params = condition_only.query.sql_with_params()
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    # then the planner reads the index built by migration 0002 (same expression as the query)
-    assert "tender_portal_fts" in plan, plan
+    # then the planner reads the GIN index of the stored search column (migration 0005)
+    assert "tender_portal_search" in plan, plan
     assert [t.reference for t in queryset] == [target.reference]
 
 
-def test_index_is_on_the_tender_table():
+def test_search_column_is_generated_from_the_documented_expression():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'tender_portal_fts'")
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'tender_portal_search'")
         (definition,) = cursor.fetchone()
-    assert "USING gin" in definition
-    assert "to_tsvector" in definition
+        cursor.execute(
+            "SELECT is_generated, generation_expression FROM information_schema.columns "
+            "WHERE table_name = 'tenders_tender' AND column_name = %s",
+            [TENDER_SEARCH_COLUMN],
+        )
+        generated, expression = cursor.fetchone()
+    assert "USING gin (portal_search)" in definition
+    assert generated == "ALWAYS"
+    assert "to_tsvector('simple'::regconfig" in expression
+    assert "translate(" in expression
+
+
+def test_search_column_follows_every_write():
+    # given a tender found by its title
+    tender = make_tender(title="Winterdienst Innenstadt")
+    assert [t.pk for t in tender_portal_list(query=PortalQuery(text="winterdienst"))] == [tender.pk]
+    # when the title changes through the ORM
+    Tender.objects.filter(pk=tender.pk).update(title="Grünpflege Innenstadt")
+    # then the stored document changed with it: no trigger, no reindexing job
+    assert list(tender_portal_list(query=PortalQuery(text="winterdienst"))) == []
+    assert [t.pk for t in tender_portal_list(query=PortalQuery(text="grünpflege"))] == [tender.pk]
