@@ -147,6 +147,10 @@ def test_submitter_sees_no_approve_button_even_with_the_role(client, authority):
     tender = draft_tender(authority=authority, officer=both)
     tender_submit(tender_id=tender.pk, actor=both)
     client.force_login(both)
-    page = client.get(reverse("officer-tender-detail", args=[tender.pk]))
+    page = client.get(reverse("officer-tender-detail", args=[tender.pk]), HTTP_ACCEPT_LANGUAGE="en")
     assert "a second person with the approver role must approve it" in page.text
+    german = client.get(
+        reverse("officer-tender-detail", args=[tender.pk]), HTTP_ACCEPT_LANGUAGE="de"
+    )
+    assert "eine zweite Person mit Freigaberecht muss sie freigeben" in german.text
     assert 'name="approve"' not in page.text
