@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView, ListAPIView
+from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -55,6 +56,12 @@ FILTER_PARAMETERS = [
 ]
 
 
+class PublicTenderPagination(LimitOffsetPagination):
+    default_limit = 50
+    # Anyone may call this API: one request must not be able to ask for every tender at once.
+    max_limit = 200
+
+
 class PublicApiMixin:
     # Public data: no authentication (a stale token must not turn a public read into a 401).
     authentication_classes: list[Any] = []
@@ -70,6 +77,7 @@ def _detail_or_404(reference: str):
 
 class TenderListApi(PublicApiMixin, ListAPIView):
     serializer_class = TenderListOut
+    pagination_class = PublicTenderPagination
 
     def get_queryset(self):
         form = PortalSearchForm(self.request.query_params or None)

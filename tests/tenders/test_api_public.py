@@ -66,6 +66,15 @@ def test_bad_filter_is_400_with_a_message(api):
     assert response.json()["field"] == "deadline_from"
 
 
+def test_page_size_is_capped(api):
+    for _ in range(205):
+        make_tender()
+    response = api.get(reverse("api-tender-list"), {"limit": 100000})
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 200
+    assert response.json()["count"] == 205
+
+
 def test_a_stale_token_does_not_turn_a_public_read_into_401(api):
     make_tender()
     api.credentials(HTTP_AUTHORIZATION="Token not-a-real-token")
