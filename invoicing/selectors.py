@@ -45,12 +45,15 @@ def contracts_available() -> bool:
     return True
 
 
-def contract_get(*, contract_id: int | None) -> Any:
+def contract_get(*, contract_id: int | None, lock: bool = False) -> Any:
+    """The contract; with ``lock`` its row is locked (not written) so that invoices matched
+    against its remaining value at the same time are checked one after the other."""
     if contract_id is None:
         return None
-    return contract_model().objects.select_related("authority", "supplier").filter(
-        pk=contract_id
-    ).first()
+    qs = contract_model().objects.select_related("authority", "supplier")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    return qs.filter(pk=contract_id).first()
 
 
 def contracts_for_buyer(*, buyer_id: int) -> QuerySet:
@@ -73,8 +76,11 @@ def contract_remaining(*, contract: Any, excluding: int | None = None) -> Decima
     base = Invoice.objects.filter(contract_id=contract.pk, state__in=COMMITTED_STATES)
     if excluding:
         base = base.exclude(pk=excluding)
-    invoiced = base.filter(kind=Invoice.Kind.INVOICE).aggregate(s=Sum("net_amount"))["s"]
-    credited = base.filter(kind=Invoice.Kind.CREDIT_NOTE).aggregate(s=Sum("net_amount"))["s"]
+    sums = base.aggregate(
+        invoiced=Sum("net_amount", filter=Q(kind=Invoice.Kind.INVOICE)),
+        credited=Sum("net_amount", filter=Q(kind=Invoice.Kind.CREDIT_NOTE)),
+    )
+    invoiced, credited = sums["invoiced"], sums["credited"]
     return Decimal(contract.value_net) - (invoiced or Decimal("0")) + (credited or Decimal("0"))
 
 

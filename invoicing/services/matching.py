@@ -98,13 +98,17 @@ def match_checks(*, invoice: Invoice, contract: Any) -> list[dict[str, Any]]:
     return rows
 
 
-def _refresh(invoice: Invoice) -> list[dict[str, Any]]:
+def _refresh(invoice: Invoice, *, fresh: bool = False) -> list[dict[str, Any]]:
+    """Recompute the checks; ``fresh``: just validated, so no overrides can exist yet."""
     contract = (
         contract_get(contract_id=invoice.contract_id) if invoice.contract_id
         else contract_find(invoice=invoice)
     )
+    if contract is not None:
+        # Lock order: invoice row (caller), then contract row; remaining value is read after.
+        contract = contract_get(contract_id=contract.pk, lock=True)
     invoice.contract_id = contract.pk if contract is not None else None
-    overridden = {o.field: o.reason for o in invoice.overrides.all()}
+    overridden = {} if fresh else {o.field: o.reason for o in invoice.overrides.all()}
     rows = match_checks(invoice=invoice, contract=contract)
     for r in rows:
         if not r["ok"] and r["field"] in overridden:
@@ -120,16 +124,21 @@ def _open(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def invoice_match_auto(*, invoice_id: int) -> Invoice:
     """System step after validation: find the contract; match when every field agrees."""
     with transaction.atomic():
-        invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
-        if invoice.state != Invoice.State.VALID:
-            return invoice
-        rows = _refresh(invoice)
-        fields = ["contract_id", "match_result"]
-        if invoice.contract_id and not _open(rows):
-            invoice.match(by=None, contract_id=invoice.contract_id)
-            fields += ["state", "matched_at"]
-        invoice.save(update_fields=fields)
+        invoice = Invoice.objects.select_for_update(of=("self",)).get(pk=invoice_id)
+        return match_auto_locked(invoice=invoice, fresh=False)
+
+
+def match_auto_locked(*, invoice: Invoice, fresh: bool) -> Invoice:
+    """``invoice_match_auto`` for a caller that already holds the invoice's row lock."""
+    if invoice.state != Invoice.State.VALID:
         return invoice
+    rows = _refresh(invoice, fresh=fresh)
+    fields = ["contract_id", "match_result"]
+    if invoice.contract_id and not _open(rows):
+        invoice.match(by=None, contract_id=invoice.contract_id)
+        fields += ["state", "matched_at"]
+    invoice.save(update_fields=fields)
+    return invoice
 
 
 def invoice_assign_contract(*, invoice_id: int, contract_id: int, actor: Any) -> Invoice:

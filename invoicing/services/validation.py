@@ -64,14 +64,13 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
         else:
             invoice.refuse(by=None, report_sha256=invoice.document.sha256, errors=result.errors)
         invoice.save(update_fields=["state"])
-    if invoice.state == Invoice.State.VALID:
-        from invoicing.selectors import contracts_available
-        from invoicing.services.matching import invoice_match_auto
+        if invoice.state == Invoice.State.VALID:
+            from invoicing.selectors import contracts_available
+            from invoicing.services.matching import match_auto_locked
 
-        if contracts_available():
-            invoice = invoice_match_auto(invoice_id=invoice.pk)
-        else:
-            # Validation is done and stored; matching waits for the contract model and the
-            # clerk sees the invoice as valid, unmatched. Matching tests fail loudly instead.
-            logger.warning("invoice %s valid; contract matching unavailable", invoice.pk)
+            if contracts_available():
+                # Same transaction and row lock: saves a commit and a lock round trip.
+                invoice = match_auto_locked(invoice=invoice, fresh=True)
+            else:
+                logger.warning("invoice %s valid; contract matching unavailable", invoice.pk)
     return invoice

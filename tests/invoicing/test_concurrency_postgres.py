@@ -85,3 +85,28 @@ def test_concurrent_release_makes_one_payment_run(monkeypatch):
     assert isinstance(errors[0], DomainError)
     assert PaymentRun.objects.count() == 1
     assert set(Invoice.objects.values_list("state", flat=True)) == {"released"}
+
+
+def test_concurrent_matching_cannot_overrun_the_contract_value(monkeypatch):
+    from invoicing.services.matching import invoice_match_auto
+
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    make_contract(authority=buyer, supplier=supplier, reference="VG-RACE",
+                  value_net=Decimal("1500.00"))
+    ids = []
+    for n in range(2):
+        invoice = invoice_receive(buyer=buyer, source=invoice_xml(
+            seller=supplier, buyer=buyer, number=f"OVR-{n}", amount=Decimal("800"),
+            contract_reference="VG-RACE"), channel="api").invoice
+        invoice.begin_validation(by=None)
+        invoice.accept(by=None)
+        invoice.save()
+        ids.append(invoice.pk)
+    results, errors = _race(2, lambda: invoice_match_auto(invoice_id=ids.pop()))
+    assert errors == []
+    states = sorted(Invoice.objects.values_list("state", flat=True))
+    assert states == ["matched", "valid"]
+    unmatched = Invoice.objects.get(state="valid")
+    amount = next(r for r in unmatched.match_result if r["field"] == "amount")
+    assert not amount["ok"]
