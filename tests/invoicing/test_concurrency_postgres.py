@@ -104,6 +104,7 @@ def test_concurrent_matching_cannot_overrun_the_contract_value(monkeypatch):
         invoice.save()
         ids.append(invoice.pk)
     results, errors = _race(2, lambda: invoice_match_auto(invoice_id=ids.pop()))
+    assert len(results) == 2
     assert errors == []
     states = sorted(Invoice.objects.values_list("state", flat=True))
     assert states == ["matched", "valid"]
