@@ -232,6 +232,58 @@ class PaymentInstructions:
 
 
 @dataclass(kw_only=True)
+class EarlyPaymentDiscount:
+    """Skonto: ``percent`` off when paid within ``days`` of the issue date, written into BT-20 in
+    the structured form XRechnung defines (``#SKONTO#TAGE=14#PROZENT=2.00#``, BR-DE-18)."""
+
+    days: int
+    percent: Decimal
+    base_amount: Decimal | None = None  # default: the amount due
+
+
+_SKONTO_LINE = re.compile(
+    r"#SKONTO#TAGE=(?P<days>[0-9]+)#PROZENT=(?P<percent>[0-9]+\.[0-9]{2})"
+    r"(?:#BASISBETRAG=(?P<base>-?[0-9]+\.[0-9]{2}))?#"
+)
+
+
+def payment_terms_text(terms: str | None, discounts: list[EarlyPaymentDiscount]) -> str | None:
+    """BT-20 as written: one Skonto line per discount, each ended by a line feed, then the text."""
+    lines = []
+    for discount in discounts:
+        line = f"#SKONTO#TAGE={discount.days}#PROZENT={discount.percent.quantize(Decimal('0.01'))}#"
+        if discount.base_amount is not None:
+            base = discount.base_amount.quantize(Decimal("0.01"))
+            line = line[:-1] + f"#BASISBETRAG={base}#"
+        lines.append(line + "\n")
+    text = "".join(lines) + (terms or "")
+    return text or None
+
+
+def split_payment_terms(text: str | None) -> tuple[str | None, list[EarlyPaymentDiscount]]:
+    """Inverse of ``payment_terms_text``: free text and the Skonto lines of a BT-20."""
+    if text is None:
+        return None, []
+    discounts = []
+    rest = []
+    for line in text.splitlines():
+        match = _SKONTO_LINE.fullmatch(line.strip())
+        if match:
+            base = match.group("base")
+            discounts.append(
+                EarlyPaymentDiscount(
+                    days=int(match.group("days")),
+                    percent=Decimal(match.group("percent")),
+                    base_amount=Decimal(base) if base else None,
+                )
+            )
+        else:
+            rest.append(line)
+    free = "\n".join(rest).strip()
+    return (free or None), discounts
+
+
+@dataclass(kw_only=True)
 class PrecedingInvoice:
     """BG-3: the invoice a credit note or corrected invoice refers to."""
 
@@ -293,7 +345,8 @@ class Invoice:
     invoiced_object: Identifier | None = None  # BT-18 with its scheme BT-18-1
     attachments: list[SupportingDocument] = field(default_factory=list)  # BG-24
     buyer_accounting_reference: str | None = None  # BT-19
-    payment_terms: str | None = None  # BT-20
+    payment_terms: str | None = None  # BT-20 free text
+    early_payment_discounts: list[EarlyPaymentDiscount] = field(default_factory=list)  # in BT-20
     notes: list[str | Note] = field(default_factory=list)  # BG-1: a str has no subject code
     # BT-23 business process. XRechnung requires one (PEPPOL-EN16931-R001), hence the Peppol
     # billing default; French invoices carry their billing framework instead (S1 services,
@@ -337,6 +390,18 @@ def check_invoice(invoice: Invoice) -> None:
                 rule="BR-DE-30/BR-DE-31",
             )
     _check_attachments(invoice)
+    for discount in invoice.early_payment_discounts:
+        if discount.days < 0 or not 0 <= discount.percent < 100:
+            raise XRechnungModelError(
+                f"Skonto of {discount.percent} % within {discount.days} days is not possible",
+                rule="BR-DE-18",
+            )
+    if invoice.payment_terms and invoice.payment_terms.lstrip().startswith("#"):
+        raise XRechnungModelError(
+            "Free payment terms must not start with '#': XRechnung reads such lines as Skonto "
+            "entries; use early_payment_discounts",
+            rule="BR-DE-18",
+        )
     if not invoice.number.strip():
         raise XRechnungModelError("Invoice number is empty", rule="BR-02")
     if not _CURRENCY.match(invoice.currency):

@@ -169,3 +169,20 @@ def test_credit_note_carries_project_as_additional_document_50() -> None:
     assert root.findtext("cac:OriginatorDocumentReference/cbc:ID", namespaces=NS) == (
         "VG-2026-17-LOS-1"
     )
+
+
+def test_skonto_is_written_in_the_xrechnung_form() -> None:
+    root = etree.fromstring(to_ubl(samples.domestic_german()))
+    note = root.findtext("cac:PaymentTerms/cbc:Note", namespaces=NS)
+    assert note == (
+        "#SKONTO#TAGE=10#PROZENT=3.00#\n"
+        "#SKONTO#TAGE=20#PROZENT=1.50#BASISBETRAG=1000.00#\n"
+        "Zahlbar innerhalb von 30 Tagen."
+    )
+
+
+def test_free_terms_that_look_like_skonto_are_refused() -> None:
+    invoice = samples.domestic_german()
+    invoice.payment_terms = "#SKONTO#TAGE=10#PROZENT=3#"
+    with pytest.raises(XRechnungModelError, match="early_payment_discounts"):
+        to_ubl(invoice)

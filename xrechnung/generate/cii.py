@@ -30,6 +30,7 @@ from xrechnung.model import (
     XRechnungModelError,
     check_invoice,
     note_parts,
+    payment_terms_text,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -378,9 +379,10 @@ def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> No
     _period(element, invoice.period_start, invoice.period_end)
     for ac in invoice.allowances_charges:
         _allowance_charge(element, ac, document_level=True)
-    if invoice.payment_terms or invoice.due_date or (pay and pay.mandate_reference):
+    terms_text = payment_terms_text(invoice.payment_terms, invoice.early_payment_discounts)
+    if terms_text or invoice.due_date or (pay and pay.mandate_reference):
         terms = _ram(element, "SpecifiedTradePaymentTerms")
-        _opt(terms, "Description", invoice.payment_terms)
+        _opt(terms, "Description", terms_text)
         if invoice.due_date:
             _datetime(terms, "DueDateDateTime", invoice.due_date)
         _opt(terms, "DirectDebitMandateID", pay.mandate_reference if pay else None)

@@ -27,6 +27,7 @@ from xrechnung.model import (
     XRechnungModelError,
     check_invoice,
     note_parts,
+    payment_terms_text,
 )
 from xrechnung.totals import Totals, compute_totals
 
@@ -151,8 +152,9 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
             _cbc(mandate, "ID", pay.mandate_reference)
             if pay.debited_iban:
                 _cbc(_cac(mandate, "PayerFinancialAccount"), "ID", pay.debited_iban)
-    if invoice.payment_terms:
-        _cbc(_cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
+    terms = payment_terms_text(invoice.payment_terms, invoice.early_payment_discounts)
+    if terms:
+        _cbc(_cac(root, "PaymentTerms"), "Note", terms)
     for ac in invoice.allowances_charges:
         _allowance_charge(root, ac, cur, document_level=True)
     _tax_totals(root, invoice, totals)

@@ -50,6 +50,11 @@ def load_xml(data: bytes | str | Path, *, max_bytes: int = MAX_BYTES) -> etree._
     return root
 
 
+def raw_text(el: etree._Element | None) -> str | None:
+    """Element text with its line structure intact (BT-20 Skonto lines depend on it)."""
+    return None if el is None or el.text is None else el.text
+
+
 class Reader:
     """XPath reads relative to a context element with one namespace map."""
 

@@ -24,8 +24,10 @@ from xrechnung.model import (
     SupportingDocument,
     VatCategory,
     VatExemption,
+    split_payment_terms,
 )
 from xrechnung.parse._xml import InvoiceParseError, Reader
+from xrechnung.parse._xml import raw_text as _raw_text
 from xrechnung.parse.result import ParsedInvoice, category
 from xrechnung.totals import Totals, VatBreakdown
 
@@ -61,6 +63,7 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
     tax_currency = R.text(settlement, "ram:TaxCurrencyCode")
     breakdown, exemptions = _breakdown(settlement)
     terms = R.one(settlement, "ram:SpecifiedTradePaymentTerms")
+    free_terms, discounts = split_payment_terms(_raw_text(R.one(terms, "ram:Description")))
     invoice = Invoice(
         number=number,
         issue_date=issue_date,
@@ -92,7 +95,8 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
         buyer_accounting_reference=R.text(
             settlement, "ram:ReceivableSpecifiedTradeAccountingAccount/ram:ID"
         ),
-        payment_terms=R.text(terms, "ram:Description"),
+        payment_terms=free_terms,
+        early_payment_discounts=discounts,
         notes=[
             note for note in (_note(n) for n in R.all(doc, "ram:IncludedNote")) if note is not None
         ],

@@ -26,8 +26,10 @@ from xrechnung.model import (
     SupportingDocument,
     VatCategory,
     VatExemption,
+    split_payment_terms,
 )
 from xrechnung.parse._xml import InvoiceParseError, Reader
+from xrechnung.parse._xml import raw_text as _raw_text
 from xrechnung.parse.result import ParsedInvoice, category
 from xrechnung.totals import Totals, VatBreakdown
 
@@ -63,6 +65,7 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
     )
     breakdown, exemptions = _breakdown(root)
     references = _references(root)
+    free_terms, discounts = split_payment_terms(_raw_text(R.one(root, "cac:PaymentTerms/cbc:Note")))
     payment = _payment(R.one(root, "cac:PaymentMeans"))
     seller = _party(supplier, seller=True)
     sepa = [i for i in seller.identifiers if (i.scheme or "").upper() == "SEPA"]
@@ -89,7 +92,8 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         order_reference=order_id,
         sales_order_reference=sales_order,
         buyer_accounting_reference=R.text(root, "cbc:AccountingCost"),
-        payment_terms=R.text(root, "cac:PaymentTerms/cbc:Note"),
+        payment_terms=free_terms,
+        early_payment_discounts=discounts,
         notes=[_note(n.text) for n in R.all(root, "cbc:Note") if n.text and n.text.strip()],
         business_process=R.text(root, "cbc:ProfileID"),
         period_start=R.iso_date(root, "cac:InvoicePeriod/cbc:StartDate"),

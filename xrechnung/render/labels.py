@@ -116,6 +116,13 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "mandate": ("Mandatsreferenz", "Mandate reference", "Référence du mandat"),
     "debited_account": ("Belastetes Konto", "Debited account", "Compte débité"),
     "terms": ("Zahlungsbedingungen", "Payment terms", "Conditions de paiement"),
+    "skonto": ("Skonto", "Early payment discount", "Escompte"),
+    "skonto_terms": (
+        "{percent} % bei Zahlung innerhalb von {days} Tagen",
+        "{percent} % if paid within {days} days",
+        "{percent} % en cas de paiement sous {days} jours",
+    ),
+    "skonto_base": ("auf {amount}", "on {amount}", "sur {amount}"),
     "notes": ("Bemerkungen", "Notes", "Remarques"),
     "specification": ("Spezifikation", "Specification", "Spécification"),
     "page": ("Seite", "Page", "Page"),

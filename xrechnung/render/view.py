@@ -261,6 +261,13 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         payment.append((label("due_date", lang), format_date(invoice.due_date, lang)))
     if invoice.payment_terms:
         payment.append((label("terms", lang), invoice.payment_terms))
+    for discount in invoice.early_payment_discounts:
+        text = label("skonto_terms", lang).format(
+            percent=format_number(discount.percent, lang, places=None), days=discount.days
+        )
+        if discount.base_amount is not None:
+            text += " " + label("skonto_base", lang).format(amount=money(discount.base_amount))
+        payment.append((label("skonto", lang), text))
 
     return InvoiceView(
         lang=lang,
