@@ -53,11 +53,10 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
     """Work through the job; each invoice in its own transaction, skipping those already done
     (a redelivered task resumes where it stopped)."""
     job = BulkJob.objects.select_related("created_by").get(pk=job_id)
-    handled = set(job.errors) | set()
-    start = job.done + job.failed
-    for invoice_id in job.invoice_ids[start:]:
-        if str(invoice_id) in handled:
-            continue
+    if job.finished_at is not None:
+        return job
+    # Invoices are worked in list order, so a redelivered task resumes after the last counted.
+    for invoice_id in job.invoice_ids[job.done + job.failed:]:
         try:
             _apply(job.action, invoice_id, job.created_by)
         except DomainError as exc:
