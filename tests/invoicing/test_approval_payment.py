@@ -162,3 +162,24 @@ def test_dispute_from_matched_and_approved(de_buyer, de_supplier, staff):
     assert other.state == Invoice.State.DISPUTED
     with pytest.raises(InvoiceStateError):
         invoice_dispute(invoice_id=other.pk, actor=staff["clerk"], reason="again")
+
+
+def test_bulk_approve_reports_progress_and_failures(client, de_buyer, de_supplier, staff,
+                                                    django_capture_on_commit_callbacks):
+    ok = [matched(de_buyer, de_supplier, number=f"BK-{n}") for n in range(3)]
+    invalid = invoice_receive(buyer=de_buyer, source=b"<broken/>", channel="api").invoice
+    client.force_login(staff["approver"])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/ap/bulk/", {"action": "approve", "invoice": [
+            str(i.pk) for i in [*ok, invalid]]})
+    assert response.status_code == 202
+    progress = client.get(response.json()["progress"]).json()
+    assert progress == {"total": 4, "done": 3, "failed": 1, "percent": 100, "finished": True,
+                        "errors": {str(invalid.pk): progress["errors"][str(invalid.pk)]}}
+    assert "Received" in progress["errors"][str(invalid.pk)]
+    assert Invoice.objects.filter(state="approved").count() == 3
+    # another buyer's staff cannot read the job
+    from tests.invoicing.factories import ap_staff, french_authority
+
+    client.force_login(ap_staff(french_authority())["clerk"])
+    assert client.get(response.json()["progress"]).status_code == 404
