@@ -154,3 +154,22 @@ def test_supplier_with_a_contract_posts_to_the_buyers_inbox(client, de_buyer, de
     # and the supplier sees it, but the buyer's inbox stays closed to them
     assert client.get(f"/api/invoices/{invoice.public_id}/").status_code == 200
     assert client.get(reverse("ap-inbox")).status_code == 403
+
+
+def test_api_accepts_a_facturx_pdf(client, de_buyer, fr_supplier, staff,
+                                   django_capture_on_commit_callbacks):
+    client.force_login(staff["clerk"])
+    pdf = invoice_xml(seller=fr_supplier, buyer=de_buyer, number="PDF-1", fmt="facturx")
+    assert pdf.startswith(b"%PDF")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/api/invoices/", data=pdf, content_type="text/plain")
+    assert response.status_code == 201, response.content
+    invoice = Invoice.objects.get()
+    assert invoice.document.content_type == "application/pdf"
+    assert invoice.number == "PDF-1"
+    assert invoice.validation_report.verdict == "accept", invoice.validation_report.findings
+    report = client.get(f"/api/invoices/{invoice.public_id}/report.xml")
+    assert b"http://www.xoev.de/de/validator/varl/1" in report.content
+    original = client.get(reverse("ap-invoice-original", args=[invoice.public_id]))
+    assert original.content == pdf
+    assert original["X-Content-SHA256"] == invoice.sha256
