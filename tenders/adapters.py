@@ -193,11 +193,14 @@ def tender_procedure(tender: Tender) -> pub.Procedure:
         accelerated=tender.is_urgent,
         accelerated_justification=tender.urgency_reason,
         review_deadline_info=REVIEW_INFO.get(tender.regime, ""),
+        entity_activity=tender.entity_activity,
     )
 
 
-def _needs_eforms(tender: Tender) -> bool:
-    return tender.regime == RegimeModel.EU
+def needs_contract_notice(tender: Tender) -> bool:
+    """EU procedures with a call for competition publish a contract notice; a negotiated
+    procedure without prior call (VgV §14 Abs. 4) invites chosen firms and publishes none."""
+    return tender.regime == RegimeModel.EU and tender.procedure != "negotiated_without_call"
 
 
 def build_eforms_notice(*, tender: Tender) -> tuple[str, str]:
@@ -237,7 +240,7 @@ def publication_problems(tender: Tender, *, at: datetime | None = None) -> list[
     try:
         procedure = tender_procedure(tender)
         procedure.validate()
-        if _needs_eforms(tender):
+        if needs_contract_notice(tender):
             from tenders.publication.eforms import contract_notice_xml
 
             contract_notice_xml(
@@ -258,6 +261,7 @@ def publication_problems(tender: Tender, *, at: datetime | None = None) -> list[
 __all__ = [
     "build_eforms_notice",
     "build_ocds_release",
+    "needs_contract_notice",
     "public_url",
     "publication_problems",
     "tender_procedure",

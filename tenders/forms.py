@@ -14,6 +14,7 @@ from tenders.models import (
     CancellationGround,
     ContractType,
     CriterionKind,
+    EntityActivity,
     Lot,
     Procedure,
     ReviewBody,
@@ -41,6 +42,11 @@ class TenderForm(forms.Form):
     contract_type = forms.ChoiceField(label=_("Contract type"), choices=ContractType.choices)
     procedure = forms.ChoiceField(label=_("Procedure"), choices=Procedure.choices)
     is_concession = forms.BooleanField(label=_("Concession"), required=False)
+    entity_activity = forms.ChoiceField(
+        label=_("Sector activity (utilities only)"),
+        choices=[("", "—"), *EntityActivity.choices],
+        required=False,
+    )
     estimated_value = forms.DecimalField(
         label=_("Estimated value (EUR, net)"), max_digits=18, decimal_places=2, min_value=0
     )
@@ -92,6 +98,7 @@ class TenderForm(forms.Form):
             contract_type=data["contract_type"],
             procedure=data["procedure"],
             is_concession=data["is_concession"],
+            entity_activity=data["entity_activity"],
             estimated_value=data["estimated_value"],
             cpv_main=data["cpv_main"],
             cpv_additional=[c for c in CODE_SPLIT.split(data["cpv_additional"]) if c],

@@ -105,6 +105,21 @@ TWO_STAGE_PROCEDURES = frozenset(
 )
 
 
+class EntityActivity(models.TextChoices):
+    """Sector activity of a utilities procedure (SektVO; eForms entity-activity, BT-610)."""
+
+    WATER = "water", _("Water")
+    ELECTRICITY = "electricity", _("Electricity")
+    GAS_HEAT = "gas-heat", _("Gas and heat")
+    GAS_OIL = "gas-oil", _("Extraction of gas or oil")
+    COAL = "coal", _("Coal and other solid fuels")
+    RAIL = "rail", _("Railway services")
+    URBAN_TRANSPORT = "urttb", _("Urban railway, tramway, trolleybus or bus services")
+    PORT = "port", _("Port-related activities")
+    AIRPORT = "airport", _("Airport-related activities")
+    POST = "post", _("Postal services")
+
+
 class CancellationGround(models.TextChoices):
     """The grounds of VgV §63 Abs. 1 (UVgO §48 and VOB/A §17 read alike)."""
 
@@ -258,6 +273,9 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         _("contract type"), max_length=16, choices=ContractType.choices
     )
     is_concession = models.BooleanField(_("concession"), default=False)
+    entity_activity = models.CharField(
+        _("sector activity"), max_length=20, choices=EntityActivity.choices, blank=True
+    )
     procedure = models.CharField(_("procedure"), max_length=40, choices=Procedure.choices)
     estimated_value = models.DecimalField(
         _("estimated value (net)"), max_digits=18, decimal_places=2, default=Decimal("0.00")

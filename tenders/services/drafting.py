@@ -18,6 +18,7 @@ from tenders.models import (
     AwardCriterion,
     ContractType,
     CriterionKind,
+    EntityActivity,
     Lot,
     Procedure,
     Regime,
@@ -57,6 +58,7 @@ class TenderInput:
     description: str = ""
     cpv_additional: list[str] = field(default_factory=list)
     is_concession: bool = False
+    entity_activity: str = ""
     electronic_submission: bool = True
     urgency_reason: str = ""
     duration_months: int | None = None
@@ -122,6 +124,8 @@ def _clean_input(data: TenderInput, *, authority: Organisation) -> tuple[TenderI
         raise TypeError("estimated_value must be a Decimal")
     if data.estimated_value < 0 or not data.estimated_value.is_finite():
         errors.append(("estimated_value", _("The estimated value cannot be negative.")))
+    if data.entity_activity and data.entity_activity not in EntityActivity.values:
+        errors.append(("entity_activity", _("Unknown sector activity.")))
     if data.contract_type not in ContractType.values:
         errors.append(("contract_type", _("Choose supplies, services or works.")))
     if data.procedure not in Procedure.values:
@@ -513,6 +517,16 @@ def tender_problems(tender: Tender, *, now: datetime | None = None) -> list[tupl
         errors.append(("opening_at", _("Set the time of the opening of offers.")))
     if tender.questions_deadline is None:
         errors.append(("questions_deadline", _("Set the deadline for bidders' questions.")))
+    if tender.authority.authority_type == "sector" and not tender.entity_activity:
+        errors.append(
+            (
+                "entity_activity",
+                _(
+                    "Name the sector activity of this utilities procurement "
+                    "(SektVO; eForms BT-610)."
+                ),
+            )
+        )
     if tender.review_body_id is None:
         errors.append(
             (

@@ -8,7 +8,7 @@ import hashlib
 
 from django.db.models import Max
 
-from tenders.models import Regime, Tender, TenderPublication
+from tenders.models import Tender, TenderPublication
 
 
 def _store(
@@ -61,9 +61,12 @@ def publication_store_eforms(*, tender: Tender) -> TenderPublication:
 
 
 def publication_store_all(*, tender: Tender) -> list[TenderPublication]:
-    """At publication: the eForms contract notice for EU tenders, the OCDS release for all."""
+    """At publication: the eForms contract notice for EU tenders with a call for competition,
+    the OCDS release for all."""
+    from tenders.adapters import needs_contract_notice
+
     stored = []
-    if tender.regime == Regime.EU:
+    if needs_contract_notice(tender):
         stored.append(publication_store_eforms(tender=tender))
     stored.append(publication_store_ocds(tender=tender))
     return stored

@@ -148,3 +148,43 @@ def test_extension_after_substantial_change_adds_update_release(
     latest = tender.publications.filter(kind="ocds").order_by("-sequence").first()
     release = _valid_release(release_validator, latest.content)
     assert release["tag"] == ["tenderUpdate"]
+
+
+def test_negotiated_procedure_without_call_publishes_no_contract_notice(
+    authority, officer, approver
+):
+    tender = published_tender(
+        authority=authority,
+        officer=officer,
+        approver=approver,
+        procedure="negotiated_without_call",
+    )
+    assert tender.regime == "eu"
+    assert list(tender.publications.values_list("kind", flat=True)) == ["ocds"]
+
+
+def test_sector_tender_needs_its_activity_and_gets_a_utilities_notice(db, contract_notice_schema):
+    from tenders.services import TenderInput, tender_approve, tender_publish, tender_update
+    from tests.factories import AuthorityFactory, person
+
+    sector = AuthorityFactory(authority_type="sector")
+    sector_officer = person(sector, "procurement_officer")
+    sector_approver = person(sector, "approver")
+    tender = draft_tender(
+        authority=sector, officer=sector_officer, estimated_value=Decimal("500000.00")
+    )
+    assert tender.regime == "eu"  # 500,000 ≥ 432,000 (sector threshold)
+    with pytest.raises(TenderValidationError) as caught:
+        tender_submit(tender_id=tender.pk, actor=sector_officer)
+    assert caught.value.field == "entity_activity"
+    assert "BT-610" in caught.value.message
+    data = TenderInput.from_tender(tender)
+    data.entity_activity = "water"
+    tender_update(tender_id=tender.pk, actor=sector_officer, data=data)
+    tender_submit(tender_id=tender.pk, actor=sector_officer)
+    tender_approve(tender_id=tender.pk, actor=sector_approver)
+    tender_publish(tender_id=tender.pk, actor=sector_officer)
+    notice = tender.publications.get(kind=TenderPublication.Kind.EFORMS)
+    doc = _valid_xml(contract_notice_schema, notice.content)
+    ns = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
+    assert doc.xpath("//cbc:SubTypeCode/text()", namespaces=ns) == ["17"]
