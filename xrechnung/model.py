@@ -131,6 +131,24 @@ class Party:
 
 
 @dataclass(kw_only=True)
+class Payee:
+    """BG-10: who receives the payment when it is not the seller (factoring, central cashier)."""
+
+    name: str  # BT-59
+    identifier: Identifier | None = None  # BT-60
+    legal_registration: Identifier | None = None  # BT-61
+
+
+@dataclass(kw_only=True)
+class TaxRepresentative:
+    """BG-11: the seller's fiscal representative in the buyer's country."""
+
+    name: str  # BT-62
+    vat_id: str  # BT-63
+    address: Address  # BG-12
+
+
+@dataclass(kw_only=True)
 class AllowanceCharge:
     """Document level (BG-20/BG-21) or line level (BG-27/BG-28) allowance or charge."""
 
@@ -355,6 +373,8 @@ class Invoice:
     period_start: date | None = None  # BT-73
     period_end: date | None = None  # BT-74
     preceding_invoices: list[PrecedingInvoice] = field(default_factory=list)  # BG-3
+    payee: Payee | None = None  # BG-10
+    tax_representative: TaxRepresentative | None = None  # BG-11
     delivery: Delivery | None = None  # BG-13
     payment: PaymentInstructions | None = None  # BG-16
     allowances_charges: list[AllowanceCharge] = field(default_factory=list)  # BG-20 / BG-21
@@ -390,6 +410,18 @@ def check_invoice(invoice: Invoice) -> None:
                 rule="BR-DE-30/BR-DE-31",
             )
     _check_attachments(invoice)
+    if invoice.payee is not None and not invoice.payee.name.strip():
+        raise XRechnungModelError("A payee needs a name", rule="BR-17")
+    if invoice.tax_representative is not None:
+        rep = invoice.tax_representative
+        if not rep.name.strip() or not rep.vat_id.strip():
+            raise XRechnungModelError(
+                "A tax representative needs name and VAT identifier", rule="BR-18/BR-56"
+            )
+        if not _COUNTRY.match(rep.address.country_code):
+            raise XRechnungModelError(
+                "The tax representative address needs a country code", rule="BR-20"
+            )
     for discount in invoice.early_payment_discounts:
         if discount.days < 0 or not 0 <= discount.percent < 100:
             raise XRechnungModelError(
@@ -439,6 +471,12 @@ def check_invoice(invoice: Invoice) -> None:
                 f"{role} electronic address with its scheme is required (BT-34/BT-49)",
                 rule=f"PEPPOL-EN16931-{rule}",
             )
+    seller = invoice.seller
+    if not (seller.identifiers or seller.legal_registration or seller.vat_id):
+        raise XRechnungModelError(
+            "The seller needs an identifier, a legal registration or a VAT identifier",
+            rule="BR-CO-26",
+        )
     ids = [line.id for line in invoice.lines]
     if len(set(ids)) != len(ids):
         raise XRechnungModelError("Line identifiers must be unique", rule="BR-21")
@@ -570,9 +608,10 @@ def _check_category(category: VatCategory, rate: Decimal | None, where: str) -> 
 def _check_vat_ids(invoice: Invoice, categories: set[VatCategory]) -> None:
     seller = invoice.seller
     buyer = invoice.buyer
-    seller_taxed = bool(seller.vat_id or seller.tax_registration)
+    representative_vat = invoice.tax_representative.vat_id if invoice.tax_representative else None
+    seller_taxed = bool(seller.vat_id or seller.tax_registration or representative_vat)
     if VatCategory.NOT_SUBJECT in categories:
-        if seller.vat_id or buyer.vat_id:
+        if seller.vat_id or buyer.vat_id or representative_vat:
             raise XRechnungModelError(
                 "An invoice not subject to VAT carries no seller or buyer VAT identifier",
                 rule="BR-O-02",
@@ -591,7 +630,7 @@ def _check_vat_ids(invoice: Invoice, categories: set[VatCategory]) -> None:
             rule="BR-AE-02",
         )
     if VatCategory.INTRA_COMMUNITY in categories:
-        if not seller.vat_id:
+        if not (seller.vat_id or representative_vat):
             raise XRechnungModelError(
                 "Intra-community supply needs the seller VAT identifier", rule="BR-IC-02"
             )
@@ -620,6 +659,17 @@ def _check_identifiers(invoice: Invoice) -> None:
                 checks.append((f"{role} identifier", identifier.value, validator, "BT-29/30/34"))
         if party.vat_id and party.vat_id[:2] in ids.EU_VAT_PREFIXES:
             checks.append((f"{role} VAT identifier", party.vat_id, ids.validate_eu_vat, "BT-31/48"))
+    if invoice.tax_representative:
+        vat = invoice.tax_representative.vat_id
+        if vat[:2] in ids.EU_VAT_PREFIXES:
+            checks.append(("Tax representative VAT identifier", vat, ids.validate_eu_vat, "BT-63"))
+    if invoice.payee:
+        for identifier in (invoice.payee.identifier, invoice.payee.legal_registration):
+            validator = {"0009": ids.validate_siret, "0002": ids.validate_siren}.get(
+                identifier.scheme or "" if identifier else ""
+            )
+            if identifier is not None and validator is not None:
+                checks.append(("Payee identifier", identifier.value, validator, "BT-60/61"))
     if invoice.payment:
         pay = invoice.payment
         checks += [

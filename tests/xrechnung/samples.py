@@ -17,9 +17,11 @@ from xrechnung.model import (
     Line,
     Note,
     Party,
+    Payee,
     PaymentInstructions,
     PrecedingInvoice,
     SupportingDocument,
+    TaxRepresentative,
     VatCategory,
     VatExemption,
 )
@@ -450,6 +452,44 @@ def direct_debit() -> Invoice:
     return invoice
 
 
+def swiss_seller_with_representative() -> Invoice:
+    """Non-EU seller without an EU VAT id, taxed through its German fiscal representative (BG-11),
+    paid to a factoring company (payee, BG-10)."""
+    seller = Party(
+        name="Alpen Messtechnik AG",
+        legal_registration=Identifier(value="CHE-116.281.710"),  # Swiss UID
+        address=Address(
+            line1="Bahnhofstrasse 10", city="Zürich", postcode="8001", country_code="CH"
+        ),
+        electronic_address=Identifier(value="invoice@alpen-mess.ch", scheme="EM"),
+        contact=Contact(name="Urs Meier", phone="+41 44 123 45 67", email="urs@alpen-mess.ch"),
+    )
+    return Invoice(
+        number="AM-2026-77",
+        issue_date=date(2026, 11, 12),
+        due_date=date(2026, 12, 12),
+        seller=seller,
+        buyer=german_authority(),
+        buyer_reference=LEITWEG_ID,
+        tax_representative=TaxRepresentative(
+            name="Steuerkanzlei Fiskalvertretung GmbH",
+            vat_id="DE811569869",
+            address=Address(line1="Ring 3", city="Köln", postcode="50667", country_code="DE"),
+        ),
+        payee=Payee(
+            name="Factoring Bank AG",
+            identifier=Identifier(value="4000001000005", scheme="0088"),
+            legal_registration=Identifier(value="HRB 9876"),
+        ),
+        delivery=Delivery(date=date(2026, 11, 5)),
+        payment=sepa(iban="CH9300762011623852957", bic=None),
+        lines=[
+            Line(id="1", name="Messgerät", quantity=D("2"), unit_code="C62",
+                 unit_price=D("1899"), vat_category=VatCategory.STANDARD, vat_rate=D("19")),
+        ],
+    )  # fmt: skip
+
+
 ALL = {
     "domestic_german": domestic_german,
     "french_to_german_reverse_charge": french_to_german_reverse_charge,
@@ -460,4 +500,5 @@ ALL = {
     "exempt_and_zero": exempt_and_zero,
     "not_subject": not_subject,
     "direct_debit": direct_debit,
+    "swiss_seller_with_representative": swiss_seller_with_representative,
 }

@@ -186,3 +186,20 @@ def test_free_terms_that_look_like_skonto_are_refused() -> None:
     invoice.payment_terms = "#SKONTO#TAGE=10#PROZENT=3#"
     with pytest.raises(XRechnungModelError, match="early_payment_discounts"):
         to_ubl(invoice)
+
+
+def test_seller_without_any_identifier_is_refused() -> None:
+    invoice = samples.swiss_seller_with_representative()
+    invoice.seller.legal_registration = None
+    with pytest.raises(XRechnungModelError, match="BR-CO-26"):
+        to_ubl(invoice)
+
+
+def test_tax_representative_and_payee_are_written() -> None:
+    root = etree.fromstring(to_ubl(samples.swiss_seller_with_representative()))
+    assert root.findtext("cac:PayeeParty/cac:PartyName/cbc:Name", namespaces=NS) == (
+        "Factoring Bank AG"
+    )
+    rep = root.find("cac:TaxRepresentativeParty", NS)
+    assert rep is not None
+    assert rep.findtext("cac:PartyTaxScheme/cbc:CompanyID", namespaces=NS) == "DE811569869"

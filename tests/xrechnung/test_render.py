@@ -201,3 +201,12 @@ def test_procurement_references_and_attachments_are_shown() -> None:
     pdf_text = _pdf_text(render_pdf(invoice, lang="fr"))
     assert "Référence du marché / lot" in pdf_text
     assert "stundennachweis.pdf" in pdf_text
+
+
+def test_payee_and_tax_representative_are_shown() -> None:
+    invoice = samples.swiss_seller_with_representative()
+    text = lxml_html.fromstring(render_html(invoice, lang="de")).text_content()
+    assert "Steuerlicher Vertreter" in text
+    assert "DE811569869" in text
+    assert "Zahlungsempfänger" in text
+    assert "Factoring Bank AG (GLN 4000001000005, HRB 9876)" in text

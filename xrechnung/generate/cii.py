@@ -259,6 +259,12 @@ def _agreement(element: etree._Element, invoice: Invoice) -> None:
     _opt(element, "BuyerReference", invoice.buyer_reference)
     _party(element, "SellerTradeParty", invoice.seller, seller=True)
     _party(element, "BuyerTradeParty", invoice.buyer, seller=False)
+    if invoice.tax_representative:
+        rep = invoice.tax_representative
+        party = _ram(element, "SellerTaxRepresentativeTradeParty")
+        _ram(party, "Name", rep.name)
+        _address(party, rep.address)
+        _ram(_ram(party, "SpecifiedTaxRegistration"), "ID", rep.vat_id, schemeID="VA")
     if invoice.sales_order_reference:
         _ram(
             _ram(element, "SellerOrderReferencedDocument"),
@@ -345,6 +351,18 @@ def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> No
     _opt(element, "PaymentReference", pay.remittance_information if pay else None)
     _opt(element, "TaxCurrencyCode", invoice.tax_currency)
     _ram(element, "InvoiceCurrencyCode", invoice.currency)
+    if invoice.payee:
+        payee = _ram(element, "PayeeTradeParty")
+        ident = invoice.payee.identifier
+        if ident is not None:
+            if ident.scheme:
+                _ram(payee, "GlobalID", ident.value, schemeID=ident.scheme)
+            else:
+                _ram(payee, "ID", ident.value)
+        _ram(payee, "Name", invoice.payee.name)
+        if invoice.payee.legal_registration:
+            reg = invoice.payee.legal_registration
+            _ram(_ram(payee, "SpecifiedLegalOrganization"), "ID", reg.value, schemeID=reg.scheme)
     if pay:
         means = _ram(element, "SpecifiedTradeSettlementPaymentMeans")
         _ram(means, "TypeCode", pay.means_code)

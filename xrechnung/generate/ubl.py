@@ -126,6 +126,23 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
         creditor_id=creditor_id,
     )
     _party(_cac(_cac(root, "AccountingCustomerParty"), "Party"), invoice.buyer, seller=False)
+    if invoice.payee:
+        payee = _cac(root, "PayeeParty")
+        if invoice.payee.identifier:
+            ident = invoice.payee.identifier
+            _cbc(_cac(payee, "PartyIdentification"), "ID", ident.value, schemeID=ident.scheme)
+        _cbc(_cac(payee, "PartyName"), "Name", invoice.payee.name)
+        if invoice.payee.legal_registration:
+            reg = invoice.payee.legal_registration
+            _cbc(_cac(payee, "PartyLegalEntity"), "CompanyID", reg.value, schemeID=reg.scheme)
+    if invoice.tax_representative:
+        rep = invoice.tax_representative
+        party = _cac(root, "TaxRepresentativeParty")
+        _cbc(_cac(party, "PartyName"), "Name", rep.name)
+        _address(_cac(party, "PostalAddress"), rep.address)
+        scheme = _cac(party, "PartyTaxScheme")
+        _cbc(scheme, "CompanyID", rep.vat_id)
+        _cbc(_cac(scheme, "TaxScheme"), "ID", "VAT")
     if invoice.delivery:
         delivery = _cac(root, "Delivery")
         _cbc(delivery, "ActualDeliveryDate", _date(invoice.delivery.date))

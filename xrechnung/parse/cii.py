@@ -19,9 +19,11 @@ from xrechnung.model import (
     Line,
     Note,
     Party,
+    Payee,
     PaymentInstructions,
     PrecedingInvoice,
     SupportingDocument,
+    TaxRepresentative,
     VatCategory,
     VatExemption,
     split_payment_terms,
@@ -119,6 +121,10 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
         ],
         seller=_party(seller_el, seller=True),
         buyer=_party(buyer_el, seller=False),
+        payee=_payee(R.one(settlement, "ram:PayeeTradeParty")),
+        tax_representative=_tax_representative(
+            R.one(agreement, "ram:SellerTaxRepresentativeTradeParty")
+        ),
         delivery=_delivery(delivery),
         payment=_payment(settlement, terms),
         allowances_charges=[
@@ -269,6 +275,26 @@ def _party(el: etree._Element, *, seller: bool) -> Party:
         tax_registration=tax_registration if seller else None,
         electronic_address=_identifier(R.one(el, "ram:URIUniversalCommunication/ram:URIID")),
         contact=contact,
+    )
+
+
+def _payee(el: etree._Element | None) -> Payee | None:
+    if el is None:
+        return None
+    return Payee(
+        name=R.text(el, "ram:Name") or "",
+        identifier=_identifier(R.one(el, "ram:GlobalID")) or _identifier(R.one(el, "ram:ID")),
+        legal_registration=_identifier(R.one(el, "ram:SpecifiedLegalOrganization/ram:ID")),
+    )
+
+
+def _tax_representative(el: etree._Element | None) -> TaxRepresentative | None:
+    if el is None:
+        return None
+    return TaxRepresentative(
+        name=R.text(el, "ram:Name") or "",
+        vat_id=R.text(el, "ram:SpecifiedTaxRegistration/ram:ID") or "",
+        address=_address(R.one(el, "ram:PostalTradeAddress")) or Address(country_code=""),
     )
 
 

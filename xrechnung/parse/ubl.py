@@ -21,9 +21,11 @@ from xrechnung.model import (
     Line,
     Note,
     Party,
+    Payee,
     PaymentInstructions,
     PrecedingInvoice,
     SupportingDocument,
+    TaxRepresentative,
     VatCategory,
     VatExemption,
     split_payment_terms,
@@ -106,6 +108,8 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         ],
         seller=seller,
         buyer=_party(customer, seller=False),
+        payee=_payee(R.one(root, "cac:PayeeParty")),
+        tax_representative=_tax_representative(R.one(root, "cac:TaxRepresentativeParty")),
         delivery=_delivery(R.one(root, "cac:Delivery")),
         payment=payment,
         allowances_charges=[
@@ -261,6 +265,26 @@ def _party(el: etree._Element, *, seller: bool) -> Party:
         tax_registration=tax_registration if seller else None,
         electronic_address=_identifier(R.one(el, "cbc:EndpointID")),
         contact=contact,
+    )
+
+
+def _payee(el: etree._Element | None) -> Payee | None:
+    if el is None:
+        return None
+    return Payee(
+        name=R.text(el, "cac:PartyName/cbc:Name") or "",
+        identifier=_identifier(R.one(el, "cac:PartyIdentification/cbc:ID")),
+        legal_registration=_identifier(R.one(el, "cac:PartyLegalEntity/cbc:CompanyID")),
+    )
+
+
+def _tax_representative(el: etree._Element | None) -> TaxRepresentative | None:
+    if el is None:
+        return None
+    return TaxRepresentative(
+        name=R.text(el, "cac:PartyName/cbc:Name") or "",
+        vat_id=R.text(el, "cac:PartyTaxScheme/cbc:CompanyID") or "",
+        address=_address(R.one(el, "cac:PostalAddress")) or Address(country_code=""),
     )
 
 

@@ -116,6 +116,8 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "mandate": ("Mandatsreferenz", "Mandate reference", "Référence du mandat"),
     "debited_account": ("Belastetes Konto", "Debited account", "Compte débité"),
     "terms": ("Zahlungsbedingungen", "Payment terms", "Conditions de paiement"),
+    "payee": ("Zahlungsempfänger", "Payee", "Bénéficiaire du paiement"),
+    "tax_representative": ("Steuerlicher Vertreter", "Tax representative", "Représentant fiscal"),
     "skonto": ("Skonto", "Early payment discount", "Escompte"),
     "skonto_terms": (
         "{percent} % bei Zahlung innerhalb von {days} Tagen",

@@ -134,6 +134,13 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         when = format_date(preceding.issue_date, lang)
         meta.append((label("preceding_invoice", lang), f"{preceding.number} {when}".strip()))
 
+    if invoice.tax_representative:
+        rep = invoice.tax_representative
+        where = ", ".join(_address_lines(rep.address))
+        meta.append(
+            (label("tax_representative", lang), f"{rep.name}, {where}, {label('vat_id', lang)} "
+             f"{rep.vat_id}")
+        )  # fmt: skip
     delivery: list[Pair] = []
     if invoice.period_start or invoice.period_end:
         period = _range(invoice.period_start, invoice.period_end, lang)
@@ -241,6 +248,11 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
     total_rows.append((label("payable", lang), money(totals.payable), True))
 
     payment: list[Pair] = []
+    if invoice.payee:
+        payee = invoice.payee
+        payee_ids = [i for i in (payee.identifier, payee.legal_registration) if i is not None]
+        shown = ", ".join(f"{scheme_name(i.scheme) or ''} {i.value}".strip() for i in payee_ids)
+        payment.append((label("payee", lang), f"{payee.name} ({shown})" if shown else payee.name))
     if invoice.payment:
         pay = invoice.payment
         means = payment_means_name(pay.means_code, lang)
