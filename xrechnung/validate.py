@@ -57,6 +57,8 @@ def _read_input(data: bytes | str | Path) -> tuple[bytes | None, str | None, Fin
                 ),
             )
         return content, name, None
+    if isinstance(data, str) and "<" not in data and len(data) < 4096 and Path(data).is_file():
+        return _read_input(Path(data))  # a path given as text
     if isinstance(data, str):
         # The text is already decoded: its declaration must not make the parser decode again.
         text = _XML_DECL_ENCODING.sub(r'\1encoding="UTF-8"', data, count=1)
@@ -159,8 +161,15 @@ def validate(
     )
     report.scenario = scenario.name
     for code, severity, message in scenario.notes:
+        # Every scenario note is about the specification identifier.
         report.findings.append(
-            Finding(id=code, severity=severity, message=message, source="engine")
+            Finding(
+                id=code,
+                severity=severity,
+                message=message,
+                business_terms=("BT-24",),
+                source="engine",
+            )
         )
     if report.pdf is not None:
         report.findings.extend(pdf_mod.compare_profile(report.pdf, scenario.name))

@@ -41,7 +41,8 @@ def test_validate_takes_bytes_text_and_paths(ubl_xrechnung_path: Path) -> None:
     by_path = xrechnung.validate(ubl_xrechnung_path)
     by_bytes = xrechnung.validate(data)
     by_text = xrechnung.validate(data.decode("utf-8"))
-    for report in (by_path, by_bytes, by_text):
+    by_path_text = xrechnung.validate(str(ubl_xrechnung_path))
+    for report in (by_path, by_bytes, by_text, by_path_text):
         assert isinstance(report, xrechnung.Report)
         assert (report.verdict, report.syntax, report.scenario) == (
             "accept",

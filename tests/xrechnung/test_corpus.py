@@ -30,3 +30,4 @@ def test_corpus_file_gets_reference_verdict_and_errors(entry: dict) -> None:
     if entry["scenario"] == "en16931-fallback":
         (note,) = [f for f in report.findings if f.id == "UNKNOWN-SPECIFICATION"]
         assert entry["specification"] in note.message
+        assert note.business_terms == ("BT-24",)
