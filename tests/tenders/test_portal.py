@@ -185,12 +185,15 @@ def test_open_only_hides_closed_and_past_deadline(client):
     assert listed(client, open_only="on") == [live.reference]
 
 
-def test_reversed_deadline_range_is_refused_with_message(client):
-    response = client.get(
-        reverse("portal-list"), {"deadline_from": "2027-02-01", "deadline_to": "2027-01-01"}
-    )
-    assert response.status_code == 400
-    assert "ends before it starts" in response.content.decode()
+def test_reversed_deadline_range_is_refused_with_message_in_the_visitors_language(client):
+    params = {"deadline_from": "2027-02-01", "deadline_to": "2027-01-01"}
+    german = client.get(reverse("portal-list"), params)  # the site's default language
+    assert german.status_code == 400
+    assert "Der Fristzeitraum endet, bevor er beginnt." in german.content.decode()
+    english = client.get(reverse("portal-list"), params, HTTP_ACCEPT_LANGUAGE="en")
+    assert "The deadline range ends before it starts." in english.content.decode()
+    french = client.get(reverse("portal-list"), params, HTTP_ACCEPT_LANGUAGE="fr")
+    assert "La période se termine avant de commencer." in french.content.decode()
 
 
 def test_pagination_newest_first(client):
