@@ -77,6 +77,9 @@ class DocumentType(StrEnum):
 # Codes carried in a UBL CreditNote document rather than an Invoice document.
 CREDIT_NOTE_TYPES = frozenset({"381", "396", "81", "83", "532"})
 
+# BT-8 is coded with UNTDID 2005 in UBL and with UNTDID 2475 in CII.
+TAX_POINT_CODES_CII = {"3": "5", "35": "29", "432": "72"}
+
 PEPPOL_BILLING = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 
 _CURRENCY = re.compile(r"^[A-Z]{3}$")
@@ -352,6 +355,8 @@ class Invoice:
     tax_exchange_rate: Decimal | None = None
     due_date: date | None = None  # BT-9
     tax_point_date: date | None = None  # BT-7
+    # BT-8 (UNTDID 2005): 3 invoice date, 35 delivery date, 432 date paid; excludes BT-7 (BR-CO-3)
+    tax_point_date_code: str | None = None
     buyer_reference: str | None = None  # BT-10: Leitweg-ID (DE) or Chorus Pro service code (FR)
     project_reference: str | None = None  # BT-11
     contract_reference: str | None = None  # BT-12
@@ -410,6 +415,16 @@ def check_invoice(invoice: Invoice) -> None:
                 rule="BR-DE-30/BR-DE-31",
             )
     _check_attachments(invoice)
+    if invoice.tax_point_date_code is not None:
+        if invoice.tax_point_date_code not in TAX_POINT_CODES_CII:
+            raise XRechnungModelError(
+                f"VAT point date code {invoice.tax_point_date_code!r} is not 3, 35 or 432",
+                rule="BR-CL-06",
+            )
+        if invoice.tax_point_date is not None:
+            raise XRechnungModelError(
+                "Give the VAT point date or its code, not both", rule="BR-CO-03"
+            )
     if invoice.payee is not None and not invoice.payee.name.strip():
         raise XRechnungModelError("A payee needs a name", rule="BR-17")
     if invoice.tax_representative is not None:

@@ -346,6 +346,7 @@ def credit_note() -> Invoice:
         number="GS-2026-0007",
         issue_date=date(2026, 11, 25),
         type_code="381",
+        tax_point_date_code="35",  # VAT falls due with the delivery date
         project_reference="PRJ-9",  # a CreditNote carries BT-11 as additional document 50
         tender_reference="VG-2026-17-LOS-1",
         seller=german_seller(),

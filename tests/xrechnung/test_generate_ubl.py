@@ -203,3 +203,16 @@ def test_tax_representative_and_payee_are_written() -> None:
     rep = root.find("cac:TaxRepresentativeParty", NS)
     assert rep is not None
     assert rep.findtext("cac:PartyTaxScheme/cbc:CompanyID", namespaces=NS) == "DE811569869"
+
+
+def test_tax_point_date_and_code_exclude_each_other() -> None:
+    from datetime import date
+
+    invoice = samples.credit_note()
+    invoice.tax_point_date = date(2026, 11, 25)
+    with pytest.raises(XRechnungModelError, match="BR-CO-03"):
+        to_ubl(invoice)
+    invoice.tax_point_date = None
+    invoice.tax_point_date_code = "99"
+    with pytest.raises(XRechnungModelError, match="BR-CL-06"):
+        to_ubl(invoice)

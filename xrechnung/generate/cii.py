@@ -20,6 +20,7 @@ from xrechnung.generate._common import (
     sub,
 )
 from xrechnung.model import (
+    TAX_POINT_CODES_CII,
     Address,
     AllowanceCharge,
     Delivery,
@@ -391,6 +392,8 @@ def _settlement(element: etree._Element, invoice: Invoice, totals: Totals) -> No
                 invoice.tax_point_date.strftime("%Y%m%d"),
                 format="102",
             )
+        if invoice.tax_point_date_code:
+            _ram(tax, "DueDateTypeCode", TAX_POINT_CODES_CII[invoice.tax_point_date_code])
         # XRechnung wants BT-119 in every breakdown (BR-DE-14), for category O too.
         rate = Decimal(0) if row.rate is None else row.rate
         _ram(tax, "RateApplicablePercent", number_text(rate))

@@ -84,10 +84,11 @@ def to_ubl(invoice: Invoice, *, customization_id: str = XRECHNUNG_3) -> bytes:
     _cbc(root, "TaxCurrencyCode", invoice.tax_currency)
     _cbc(root, "AccountingCost", invoice.buyer_accounting_reference)
     _cbc(root, "BuyerReference", invoice.buyer_reference)
-    if invoice.period_start or invoice.period_end:
+    if invoice.period_start or invoice.period_end or invoice.tax_point_date_code:
         period = _cac(root, "InvoicePeriod")
         _cbc(period, "StartDate", _date(invoice.period_start))
         _cbc(period, "EndDate", _date(invoice.period_end))
+        _cbc(period, "DescriptionCode", invoice.tax_point_date_code)
     if invoice.order_reference or invoice.sales_order_reference:
         order = _cac(root, "OrderReference")
         # cbc:ID is mandatory in UBL; "NA" is the EN 16931 UBL binding's filler for BT-14 alone.

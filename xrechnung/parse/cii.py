@@ -9,6 +9,7 @@ from decimal import Decimal
 from lxml import etree
 
 from xrechnung.model import (
+    TAX_POINT_CODES_CII,
     Address,
     AllowanceCharge,
     Classification,
@@ -40,6 +41,7 @@ NS = {
     "qdt": "urn:un:unece:uncefact:data:standard:QualifiedDataType:100",
 }
 R = Reader(NS)
+_TAX_POINT_CODES = {cii: ubl for ubl, cii in TAX_POINT_CODES_CII.items()}
 ZERO = Decimal("0")
 TX = "rsm:SupplyChainTradeTransaction"
 
@@ -73,6 +75,9 @@ def parse_cii(root: etree._Element) -> ParsedInvoice:
         currency=currency,
         tax_currency=tax_currency,
         due_date=R.date_102(terms, "ram:DueDateDateTime/udt:DateTimeString"),
+        tax_point_date_code=_TAX_POINT_CODES.get(
+            R.text(settlement, "ram:ApplicableTradeTax/ram:DueDateTypeCode") or ""
+        ),
         tax_point_date=R.date_102(
             settlement, "ram:ApplicableTradeTax/ram:TaxPointDate/udt:DateString"
         ),

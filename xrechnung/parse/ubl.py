@@ -98,6 +98,7 @@ def parse_ubl(root: etree._Element) -> ParsedInvoice:
         early_payment_discounts=discounts,
         notes=[_note(n.text) for n in R.all(root, "cbc:Note") if n.text and n.text.strip()],
         business_process=R.text(root, "cbc:ProfileID"),
+        tax_point_date_code=R.text(root, "cac:InvoicePeriod/cbc:DescriptionCode"),
         period_start=R.iso_date(root, "cac:InvoicePeriod/cbc:StartDate"),
         period_end=R.iso_date(root, "cac:InvoicePeriod/cbc:EndDate"),
         preceding_invoices=[

@@ -21,6 +21,10 @@ _LABELS: dict[str, tuple[str, str, str]] = {
     "currency": ("Währung", "Currency", "Devise"),
     "tax_currency": ("USt-Buchungswährung", "VAT accounting currency", "Devise de TVA"),
     "tax_point_date": ("Steuerlicher Leistungszeitpunkt", "Tax point date", "Date d'exigibilité"),
+    "tax_point_basis": ("Umsatzsteuer fällig mit", "VAT due on", "TVA exigible à la"),
+    "tax_point_3": ("Rechnungsdatum", "invoice date", "date de facture"),
+    "tax_point_35": ("Lieferdatum", "delivery date", "date de livraison"),
+    "tax_point_432": ("Zahlungsdatum", "payment date", "date de paiement"),
     "seller": ("Verkäufer", "Seller", "Vendeur"),
     "buyer": ("Käufer", "Buyer", "Acheteur"),
     "buyer_reference": (

@@ -116,6 +116,12 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
     optional: list[tuple[str, str | None]] = [
         ("due_date", format_date(invoice.due_date, lang) or None),
         ("tax_point_date", format_date(invoice.tax_point_date, lang) or None),
+        (
+            "tax_point_basis",
+            label(f"tax_point_{invoice.tax_point_date_code}", lang)
+            if invoice.tax_point_date_code
+            else None,
+        ),
         ("currency", cur),
         ("tax_currency", invoice.tax_currency),
         ("buyer_reference", invoice.buyer_reference),
