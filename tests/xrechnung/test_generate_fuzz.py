@@ -16,10 +16,13 @@ from xrechnung.model import (
     Address,
     AllowanceCharge,
     Delivery,
+    EarlyPaymentDiscount,
     Invoice,
     Line,
     Note,
+    Payee,
     PrecedingInvoice,
+    SupportingDocument,
     VatCategory,
     VatExemption,
 )
@@ -132,6 +135,32 @@ def invoices(draw: st.DrawFn) -> Invoice:
     codes = draw(st.lists(st.sampled_from(["AAI", "SUR", "REG", "PMT", "AAB"]), unique=True))
     invoice.notes = [draw(text) for _ in range(draw(st.integers(0, 2)))]
     invoice.notes += [Note(text=draw(text), subject_code=code) for code in codes]
+    invoice.early_payment_discounts = draw(
+        st.lists(
+            st.builds(
+                EarlyPaymentDiscount,
+                days=st.integers(min_value=0, max_value=90),
+                percent=st.decimals(min_value=D("0"), max_value=D("9.99"), places=2),
+                base_amount=st.none() | money,
+            ),
+            max_size=3,
+        )
+    )
+    invoice.payment_terms = draw(st.none() | text.filter(lambda t: not t.startswith("#")))
+    invoice.tax_point_date_code = draw(st.none() | st.sampled_from(["3", "35", "432"]))
+    invoice.tender_reference = draw(st.none() | text)
+    invoice.attachments = [
+        SupportingDocument(
+            id=f"DOC-{i}",
+            description=draw(st.none() | text),
+            content=draw(st.binary(min_size=1, max_size=64)),
+            mime_code=draw(st.sampled_from(["application/pdf", "image/png", "text/csv"])),
+            filename=f"anlage-{i}.bin",
+        )
+        for i in range(draw(st.integers(0, 2)))
+    ]
+    if draw(st.booleans()):
+        invoice.payee = Payee(name=draw(text))
     invoice.currency = draw(st.sampled_from(["EUR", "EUR", "USD"]))
     if invoice.currency != "EUR":
         invoice.tax_currency = "EUR"
