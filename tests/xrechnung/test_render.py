@@ -210,3 +210,15 @@ def test_payee_and_tax_representative_are_shown() -> None:
     assert "DE811569869" in text
     assert "Zahlungsempfänger" in text
     assert "Factoring Bank AG (GLN 4000001000005, HRB 9876)" in text
+
+
+def test_render_cli_reads_a_facturx_pdf(tmp_path: Path) -> None:
+    from xrechnung.generate import to_facturx_pdf
+
+    source = tmp_path / "facture.pdf"
+    source.write_bytes(to_facturx_pdf(samples.french_to_german_intra_community(), lang="fr"))
+    html_out = tmp_path / "facture.html"
+    assert render_cli(source, pdf_out=None, html_out=html_out, lang="en") == 0
+    text = lxml_html.fromstring(html_out.read_text(encoding="utf-8")).text_content()
+    assert "Intra-community supply" in text
+    assert "Ateliers Dupont SAS" in text
