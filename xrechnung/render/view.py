@@ -22,6 +22,7 @@ from xrechnung.render.labels import (
 from xrechnung.totals import Totals
 
 DASH = "\N{EN DASH}"  # typographic range and separator dash
+NBSP = "\N{NO-BREAK SPACE}"  # keeps "S 19 %" on one line in narrow columns
 
 Pair = tuple[str, str]
 
@@ -186,7 +187,9 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
             base = format_number(line.price_base_quantity, lang, places=None)
             price += f" {label('per', lang)} {base}"
         rate = (
-            "" if line.vat_rate is None else f" {format_number(line.vat_rate, lang, places=None)} %"
+            ""
+            if line.vat_rate is None
+            else f"{NBSP}{format_number(line.vat_rate, lang, places=None)}{NBSP}%"
         )
         net = totals.line_nets[index] if index < len(totals.line_nets) else None
         line_rows.append(
@@ -203,7 +206,11 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
 
     ac_rows = []
     for ac in invoice.allowances_charges:
-        rate = "" if ac.vat_rate is None else f" {format_number(ac.vat_rate, lang, places=None)} %"
+        rate = (
+            ""
+            if ac.vat_rate is None
+            else f"{NBSP}{format_number(ac.vat_rate, lang, places=None)}{NBSP}%"
+        )
         category = ac.vat_category.value if ac.vat_category else ""
         ac_rows.append(
             [
@@ -220,7 +227,7 @@ def build_view(invoice: Invoice, totals: Totals, *, lang: str) -> InvoiceView:
         vat_rows.append(
             [
                 f"{row.category.value} {DASH} {vat_category_name(row.category.value, lang)}",
-                "" if row.rate is None else f"{format_number(row.rate, lang, places=None)} %",
+                "" if row.rate is None else f"{format_number(row.rate, lang, places=None)}{NBSP}%",
                 money(row.taxable_amount),
                 money(row.tax_amount),
                 reason,
