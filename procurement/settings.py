@@ -84,7 +84,12 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     # Several web/beat processes share one file in the embedded mode: wait instead of failing.
-    DATABASES["default"].setdefault("OPTIONS", {})["timeout"] = 20
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # IMMEDIATE takes the write lock at BEGIN, so a second writer waits (up to the timeout)
+        # instead of failing with "database is locked" halfway through a transaction.
+        timeout=20,
+        transaction_mode="IMMEDIATE",
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -1,4 +1,4 @@
-"""The contract concluded with the winner of a tender (or lot): what invoices are matched against."""
+"""The contract concluded with a tender's (or lot's) winner: what invoices are matched against."""
 
 import uuid
 from decimal import Decimal
@@ -25,9 +25,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     # BT-12 on every invoice under this contract.
     reference = models.CharField(_("contract reference"), max_length=60, unique=True)
-    tender = models.ForeignKey(
-        "tenders.Tender", on_delete=models.PROTECT, related_name="contracts"
-    )
+    tender = models.ForeignKey("tenders.Tender", on_delete=models.PROTECT, related_name="contracts")
     lot = models.ForeignKey(
         "tenders.Lot", null=True, blank=True, on_delete=models.PROTECT, related_name="contracts"
     )
@@ -48,16 +46,17 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # BT-10: Leitweg-ID for German buyers, Chorus Pro service code for French ones.
     buyer_reference = models.CharField(_("buyer reference (BT-10)"), max_length=100)
     # BT-13: purchase order; for French public buyers the engagement number (numéro d'engagement).
-    order_reference = models.CharField(
-        _("order reference (BT-13)"), max_length=100, blank=True
-    )
+    order_reference = models.CharField(_("order reference (BT-13)"), max_length=100, blank=True)
     state = FSMField(
         default=ContractState.DRAFT, choices=ContractState.choices, protected=True, db_index=True
     )
     signed_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="+",
     )
 
@@ -78,21 +77,27 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return self.state == ContractState.CONCLUDED
 
     @transition(
-        field=state, source=ContractState.DRAFT, target=ContractState.CONCLUDED,
+        field=state,
+        source=ContractState.DRAFT,
+        target=ContractState.CONCLUDED,
         permission=_officer,
     )
     def conclude(self, *, by, signed_on) -> None:
         self.signed_on = signed_on
 
     @transition(
-        field=state, source=ContractState.CONCLUDED, target=ContractState.COMPLETED,
+        field=state,
+        source=ContractState.CONCLUDED,
+        target=ContractState.COMPLETED,
         permission=_officer,
     )
     def complete(self, *, by) -> None:
         pass
 
     @transition(
-        field=state, source=ContractState.CONCLUDED, target=ContractState.TERMINATED,
+        field=state,
+        source=ContractState.CONCLUDED,
+        target=ContractState.TERMINATED,
         permission=_officer,
     )
     def terminate(self, *, by, reason: str) -> None:
@@ -116,3 +121,6 @@ class ContractLine(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["contract", "position"], name="contract_line_position")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"

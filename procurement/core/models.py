@@ -12,7 +12,8 @@ class User(AbstractUser):
     """A person; what they may do follows from their memberships, never from this row alone."""
 
     language = models.CharField(
-        max_length=2, choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
+        max_length=2,
+        choices=[("de", "Deutsch"), ("en", "English"), ("fr", "Français")],
         default="de",
     )
 
@@ -39,9 +40,7 @@ class Organisation(models.Model):
     leitweg_id = models.CharField(_("Leitweg-ID"), max_length=46, blank=True)
     siren = models.CharField(_("SIREN"), max_length=9, blank=True)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
-    service_code = models.CharField(
-        _("Service code (Chorus Pro)"), max_length=100, blank=True
-    )
+    service_code = models.CharField(_("Service code (Chorus Pro)"), max_length=100, blank=True)
     street = models.CharField(max_length=200, blank=True)
     postcode = models.CharField(max_length=20, blank=True)
     city = models.CharField(max_length=100, blank=True)

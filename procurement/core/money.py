@@ -4,5 +4,5 @@ CENT = Decimal("0.01")
 
 
 def to_cents(amount: Decimal) -> Decimal:
-    """Round an amount to two decimals the commercial way (ROUND_HALF_UP), at document edges only."""
+    """Round to two decimals the commercial way (ROUND_HALF_UP); only at document edges."""
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)

@@ -54,9 +54,7 @@ def has_role(user: Any, organisation: Any, roles: Iterable[str]) -> bool:
     return bool(user_roles(user, organisation) & set(roles))
 
 
-def role_permission(
-    *roles: str, organisation: Callable[[Any], Any]
-) -> Callable[[Any, Any], bool]:
+def role_permission(*roles: str, organisation: Callable[[Any], Any]) -> Callable[[Any, Any], bool]:
     """A django-fsm ``permission=`` callable: the user holds one of ``roles`` in the object's org.
 
     ``organisation`` maps the instance to the organisation whose membership counts (for a tender:
