@@ -7,9 +7,10 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from tenders.models import TenderPublication
+from tenders.models import TenderPublication, TenderState
 from tenders.portal_forms import (
     SELECT_FIELDS,
     PortalSearchForm,
@@ -75,8 +76,10 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(tender_portal_list(query=query), _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
     labels = {name: dict(select_choices(name)) for name in SELECT_FIELDS}
+    state_labels = public_state_labels()
     for tender in page.object_list:
         tender.public_state = tender_public_state(tender)
+        tender.public_state_label = state_labels.get(tender.public_state, "")
         tender.contract_type_label = labels["contract_type"].get(tender.contract_type, "")
         tender.procedure_label = labels["procedure"].get(tender.procedure, "")
     params = request.GET.copy()
@@ -92,8 +95,22 @@ def portal_list(request: HttpRequest) -> HttpResponse:
             "per_page": paginator.per_page,
             "page_sizes": PAGE_SIZES,
             "feed_url": _feed_url(form),
+            # One reverse() for the page instead of one per result.
+            "detail_prefix": reverse("portal-detail", args=["-"])[:-2],
         },
     )
+
+
+def public_state_labels() -> dict[str, str]:
+    """What a result's badge says, by public state (see tender_public_state)."""
+    return {
+        TenderState.PUBLISHED: _("open"),
+        TenderState.CLOSED: _("closed"),
+        TenderState.AWARDED: _("awarded"),
+        TenderState.CONCLUDED: _("awarded"),
+        TenderState.CANCELLED: _("cancelled"),
+        TenderState.SUSPENDED: _("suspended"),
+    }
 
 
 def _feed_url(form: PortalSearchForm) -> str:
