@@ -30,14 +30,16 @@ def _norm(value: str | None) -> str:
     return "".join((value or "").split()).upper()
 
 
-def contract_find(*, invoice: Invoice) -> Any:
+def contract_find(*, invoice: Invoice, lock: bool = False) -> Any:
     """The buyer's concluded contract the invoice names: by BT-12, then BT-13, then BT-10 plus
-    seller identity when exactly one contract fits."""
+    seller identity when exactly one contract fits. ``lock`` locks the row found."""
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.corrects_id:
         corrected = invoice.corrects
         if corrected.contract_id:
-            return contract_get(contract_id=corrected.contract_id)
+            return contract_get(contract_id=corrected.contract_id, lock=lock)
     contracts = contracts_for_buyer(buyer_id=invoice.buyer_id)
+    if lock:
+        contracts = contracts.select_for_update(of=("self",))
     if invoice.contract_reference:
         found = [c for c in contracts.filter(reference__iexact=invoice.contract_reference.strip())]
         if len(found) == 1:
@@ -100,13 +102,11 @@ def match_checks(*, invoice: Invoice, contract: Any) -> list[dict[str, Any]]:
 
 def _refresh(invoice: Invoice, *, fresh: bool = False) -> list[dict[str, Any]]:
     """Recompute the checks; ``fresh``: just validated, so no overrides can exist yet."""
+    # Lock order: invoice row (caller), then contract row; remaining value is read after.
     contract = (
-        contract_get(contract_id=invoice.contract_id) if invoice.contract_id
-        else contract_find(invoice=invoice)
+        contract_get(contract_id=invoice.contract_id, lock=True) if invoice.contract_id
+        else contract_find(invoice=invoice, lock=True)
     )
-    if contract is not None:
-        # Lock order: invoice row (caller), then contract row; remaining value is read after.
-        contract = contract_get(contract_id=contract.pk, lock=True)
     invoice.contract_id = contract.pk if contract is not None else None
     overridden = {} if fresh else {o.field: o.reason for o in invoice.overrides.all()}
     rows = match_checks(invoice=invoice, contract=contract)

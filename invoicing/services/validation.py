@@ -41,10 +41,11 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
         if invoice.duplicate_of_id is not None:
             return invoice
         if invoice.state == Invoice.State.RECEIVED:
+            # A report is only ever written together with leaving "validating": none exists.
             invoice.begin_validation(by=actor)
-        if invoice.state != Invoice.State.VALIDATING:
+        elif invoice.state != Invoice.State.VALIDATING:
             return invoice
-        if ValidationReport.objects.filter(invoice=invoice).exists():
+        elif ValidationReport.objects.filter(invoice=invoice).exists():
             return invoice
         data = document_read(invoice.document)
         result = engine.validate(data)
