@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.test.utils import override_settings
 
 from procurement.core.demo import DEMO_PASSWORD, seed_all
 
@@ -11,7 +12,9 @@ class Command(BaseCommand):
         parser.add_argument("--url", default=settings.SITE_URL)
 
     def handle(self, *args, url: str, **options):
-        context = seed_all()
+        # Demo people have no real mailboxes; the notices the seed triggers would bury the logins.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            context = seed_all()
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"zuschlag is running at {url}/"))
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
