@@ -225,8 +225,12 @@ def main() -> None:
     finally:
         worker.terminate()
         worker.wait(timeout=60)
+    # The machine may be shared: measure the engine again right after, and compare with the mean.
+    engine_after = engine_rate(folder, len(paths))
+    engine_mean = (engine + engine_after) / 2
+    print(f"engine  again after the inbox run:             {engine_after:8.1f} invoices/s")
     print(f"inbox   API POST ({args.clients} senders) + 2 prefork workers: {inbox:8.1f} invoices/s "
-          f"= {100 * inbox / engine:5.1f} % of the engine (goal >= 70 %)")
+          f"= {100 * inbox / engine_mean:5.1f} % of the engine's mean (goal >= 70 %)")
     page, orm = page_times(args.inbox_rows, args.requests)
     print(f"page    /ap/ with {args.inbox_rows} invoices: p50 {p(page, 50):7.1f} ms, "
           f"p95 {p(page, 95):7.1f} ms")
