@@ -186,7 +186,7 @@ def render_pdf_view(view: InvoiceView, *, labels: dict[str, str], title: str) ->
     story += [
         _p(labels["lines"], h2),
         *table(
-            view.line_headers, view.line_rows, {2, 4, 6}, [0.06, 0.34, 0.1, 0.09, 0.15, 0.1, 0.16]
+            view.line_headers, view.line_rows, {2, 4, 6}, [0.07, 0.33, 0.1, 0.09, 0.15, 0.1, 0.16]
         ),
     ]
     if view.ac_rows:
