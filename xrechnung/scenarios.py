@@ -9,6 +9,7 @@ the XML Schema, the Schematron rule sets (run in order) and the per-rule severit
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 XRECHNUNG_VERSION = "3.0"
@@ -151,12 +152,15 @@ def select(
     specification: str | None,
     from_pdf: bool = False,
     seller_country: str | None = None,
-    has_role: object = None,
+    has_role: Callable[[str], bool] | None = None,
 ) -> Scenario:
-    """The scenario for a document; never silently the wrong rules (see module docstring)."""
+    """The scenario for a document; never silently the wrong rules (see module docstring).
+
+    ``has_role`` tells which rule-pack roles are installed (default: the rule pack registry).
+    """
     from xrechnung import rulepacks
 
-    available = has_role if callable(has_role) else rulepacks.has_role
+    available = has_role or rulepacks.has_role
     spec = (specification or "").strip()
     fam = _family(syntax) if syntax != "zugferd-1.0" else "cii"
     en = f"en16931-{fam}"
@@ -220,14 +224,26 @@ def select(
 
     french = (seller_country or "").upper() == "FR"
     if spec == EXTENDED_CTC_FR_ID:
-        role = f"extended-ctc-fr-{fam}"
-        roles = (role, f"br-fr-{fam}")
+        wanted = (f"extended-ctc-fr-{fam}", f"br-fr-{fam}")
+        present = tuple(r for r in wanted if available(r))
+        missing = [r for r in wanted if r not in present]
+        notes: tuple[tuple[str, str, str], ...] = ()
+        if missing:
+            notes = (
+                (
+                    "UNKNOWN-SPECIFICATION",
+                    "warning",
+                    f"the rule sets {', '.join(missing)} for {spec!r} are not installed and "
+                    "were NOT checked" + ("" if present else "; checked against EN 16931 only"),
+                ),
+            )
         return Scenario(
             name="extended-ctc-fr",
             syntax=syntax,
             specification=spec,
             schema_role=_schema_role(syntax),
-            stylesheet_roles=tuple(r for r in roles if available(r)),
+            stylesheet_roles=present or (en,),
+            notes=notes,
             description="Factur-X EXTENDED-CTC-FR with the French CTC (BR-FR) rules",
         )
 

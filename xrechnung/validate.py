@@ -115,6 +115,7 @@ def validate(
         return report
 
     found = detect(tree.getroot())
+    root_repaired = False
     report.syntax = found.syntax
     report.specification = found.specification
     syntax_or_none = found.syntax
@@ -134,7 +135,8 @@ def validate(
         return report
     if found.unusual_root:
         original = found.root or "?"
-        if repair_root(tree.getroot(), syntax_or_none):
+        root_repaired = repair_root(tree.getroot(), syntax_or_none)
+        if root_repaired:
             found = detect(tree.getroot())
             what = f"it was read as {found.root}"
         else:
@@ -189,7 +191,7 @@ def validate(
             return report
 
     if scenario.stylesheet_roles:
-        xml_text = etree.tostring(tree, encoding="unicode")
+        xml_text = _text_for_saxon(content, tree, modified=root_repaired)
         try:
             document = schematron.parse_document(xml_text)
         except schematron.SchematronError as exc:
@@ -252,6 +254,20 @@ def validate(
                     )
                 )
     return report
+
+
+def _text_for_saxon(content: bytes, tree: etree._ElementTree, *, modified: bool) -> str:
+    """The document as text for Saxon. lxml has already refused any DTD, so the original text
+    is safe to hand over; decoding it is cheaper than serialising the tree again."""
+    # Only for UTF-8: saxonche may re-encode the text, and another declared encoding would
+    # then no longer match the bytes it parses.
+    encoding = (tree.docinfo.encoding or "UTF-8").lower()
+    if not modified and encoding in ("utf-8", "utf8", "us-ascii", "ascii"):
+        try:
+            return content.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    return etree.tostring(tree, encoding="unicode")
 
 
 def _first_line(exc: Exception) -> str:

@@ -188,3 +188,32 @@ def test_ubl_cr_646_is_information_in_extension_and_error_in_cius(
     report = validate(cius, skip_schema=True)
     assert report.scenario == "xrechnung"
     assert "UBL-CR-646" in report.error_ids()
+
+
+def test_zugferd_1_document_gets_its_schema_and_a_warning() -> None:
+    xml = (
+        b'<rsm:CrossIndustryDocument xmlns:rsm="urn:ferd:CrossIndustryDocument:invoice:1p0" '
+        b'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:12">'
+        b"<rsm:SpecifiedExchangedDocumentContext><ram:GuidelineSpecifiedDocumentContextParameter>"
+        b"<ram:ID>urn:ferd:CrossIndustryDocument:invoice:1p0:comfort</ram:ID>"
+        b"</ram:GuidelineSpecifiedDocumentContextParameter></rsm:SpecifiedExchangedDocumentContext>"
+        b"</rsm:CrossIndustryDocument>"
+    )
+    report = validate(xml)
+    assert (report.syntax, report.scenario) == ("zugferd-1.0", "zugferd-1.0")
+    assert report.schema_checked
+    assert report.rule_packs[0].role == "xsd-zugferd-1.0"
+    assert "UNKNOWN-SPECIFICATION" in {f.id for f in report.findings if f.severity == "warning"}
+    assert report.verdict == "reject"  # the fragment misses mandatory parts of the schema
+    assert {f.id for f in report.errors()} == {"XSD"}
+
+
+def test_unavailable_roles_are_not_selected() -> None:
+    chosen = select(
+        syntax="cii", specification=scenarios.EXTENDED_CTC_FR_ID, has_role=lambda role: False
+    )
+    assert chosen.stylesheet_roles == ("en16931-cii",)
+    ((code, severity, message),) = chosen.notes
+    assert (code, severity) == ("UNKNOWN-SPECIFICATION", "warning")
+    assert "br-fr-cii" in message
+    assert "NOT checked" in message
