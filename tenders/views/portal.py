@@ -8,7 +8,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from tenders.models import TenderPublication, TenderState
 from tenders.portal_forms import (
@@ -61,7 +61,7 @@ def _form_context(form: PortalSearchForm, request: HttpRequest) -> dict[str, Any
     }
 
 
-@require_GET
+@require_safe
 def portal_list(request: HttpRequest) -> HttpResponse:
     form = PortalSearchForm(request.GET or None)
     if form.is_bound and not form.is_valid():
@@ -124,7 +124,7 @@ def _not_found(error: PortalNotFoundError) -> Http404:
     return Http404(error.message)
 
 
-@require_GET
+@require_safe
 def portal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         detail = tender_public_detail(reference=reference)
@@ -151,7 +151,7 @@ def portal_detail(request: HttpRequest, reference: str) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def portal_document_download(request: HttpRequest, public_id: Any) -> FileResponse:
     """Streams one document version: no login, attachment, the recorded SHA-256 as digest."""
     try:
@@ -168,7 +168,6 @@ def portal_document_download(request: HttpRequest, public_id: Any) -> FileRespon
         filename=version.original_name,
         content_type=version.content_type or "application/octet-stream",
     )
-    response["Content-Length"] = str(version.size)
     # The browser must not reinterpret an uploaded file as something executable here.
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -178,7 +177,7 @@ def portal_document_download(request: HttpRequest, public_id: Any) -> FileRespon
     return response
 
 
-@require_GET
+@require_safe
 def opendata_ocds(request: HttpRequest, ocid: str) -> JsonResponse:
     try:
         tender = tender_public_by_ocid(ocid=ocid)
@@ -190,7 +189,7 @@ def opendata_ocds(request: HttpRequest, ocid: str) -> JsonResponse:
     return response
 
 
-@require_GET
+@require_safe
 def opendata_eforms(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         tender = tender_public_by_reference(reference=reference)

@@ -302,6 +302,21 @@ def test_document_download_streams_exact_bytes_with_recorded_sha256(client):
     assert version.file.name not in str(response.items())  # the storage path stays private
 
 
+def test_head_request_tells_size_and_digest_without_the_body(client):
+    version = add_document(make_tender(), content=b"x" * 5000).versions.get()
+    response = client.head(reverse("portal-document", args=[version.public_id]))
+    assert response.status_code == 200
+    assert response["Content-Length"] == "5000"
+    assert response["ETag"] == f'"{version.sha256}"'
+    assert response["Repr-Digest"].startswith("sha-256=:")
+
+
+def test_list_links_the_feed_of_the_searched_cpv_subtree(client):
+    make_tender(cpv_main="45210000-2")
+    html = client.get(reverse("portal-list"), {"cpv": "4521"}).content.decode()
+    assert f'href="{reverse("portal-feed")}?cpv=4521"' in html
+
+
 def test_documents_of_unpublished_tenders_cannot_be_downloaded(client):
     for state in (TenderState.DRAFT, TenderState.PENDING_APPROVAL, TenderState.APPROVED):
         version = add_document(make_tender(state=state)).versions.get()
