@@ -474,7 +474,11 @@ def clear_cache() -> None:
 
 def all_packs() -> list[RulePack]:
     """Installed (user) packs first, then the built-in ones; not yet verified."""
-    key = str(rules_dir())  # the directory may change (env), e.g. between tests
+    # Keyed by the settings that choose the rules directory (they may change, e.g. in tests);
+    # cheaper than building the path on every call.
+    key = "\0".join(
+        os.environ.get(name, "") for name in ("XRECHNUNG_RULES_DIR", "XDG_DATA_HOME", "HOME")
+    )
     packs = _cache.get(key)
     if packs is None:
         packs = _cache[key] = _installed_packs() + _builtin_packs()

@@ -8,6 +8,7 @@ owning pid is recorded and a forked child refuses to reuse the parent's processo
 
 from __future__ import annotations
 
+import html
 import os
 import re
 import threading
@@ -177,34 +178,83 @@ def parse_svrl(svrl: str) -> list[RawFinding]:
         # The common case of a valid invoice: SVRL of a big one is mostly fired-rule
         # elements (about 1.5 kB per line), not worth parsing.
         return []
-    parser = etree.XMLParser(
-        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True
-    )
+    quick = _parse_svrl_findings_only(svrl)
+    return quick if quick is not None else _parse_svrl_full(svrl)
+
+
+_SVRL_PREFIX = re.compile(r'xmlns:([\w.-]+)="http://purl\.oclc\.org/dsdl/svrl"')
+_CONTEXT_ATTR = re.compile(r'\scontext="([^"]*)"')
+
+
+def _parse_svrl_findings_only(svrl: str) -> list[RawFinding] | None:
+    """Parse only the finding elements (and the context of the rule before each), not the
+    thousands of fired-rule elements around them. None when the text is not in the shape
+    this relies on; the caller then parses the whole SVRL."""
+    prefixes = set(_SVRL_PREFIX.findall(svrl, 0, 4096))
+    if len(prefixes) != 1:
+        return None
+    pfx = prefixes.pop()
+    opening = re.compile(rf"<{re.escape(pfx)}:(failed-assert|successful-report)[\s>]")
+    starts = [(m.start(), m.group(1)) for m in opening.finditer(svrl)]
+    if len(starts) * 2 != svrl.count("failed-assert") + svrl.count("successful-report"):
+        return None  # self-closing, other prefixes, or the words inside a message
+    fragments = []
+    contexts = []
+    for pos, kind in starts:
+        close = f"</{pfx}:{kind}>"
+        end = svrl.find(close, pos)
+        if end < 0:
+            return None
+        fragments.append(svrl[pos : end + len(close)])
+        rule = svrl.rfind(f"<{pfx}:fired-rule", 0, pos)
+        if rule < 0:
+            contexts.append("")
+        else:
+            tag_end = svrl.find(">", rule)
+            attr = _CONTEXT_ATTR.search(svrl, rule, tag_end)
+            contexts.append(html.unescape(attr.group(1)) if attr else "")
+    wrapped = f'<r xmlns:{pfx}="{SVRL_NS}">{"".join(fragments)}</r>'
     try:
-        root = etree.fromstring(svrl.encode("utf-8"), parser)
+        root = etree.fromstring(wrapped.encode("utf-8"), _svrl_parser())
+    except etree.XMLSyntaxError:
+        return None
+    elements = list(root)
+    if len(elements) != len(starts):
+        return None
+    return [_raw(el, context) for el, context in zip(elements, contexts, strict=True)]
+
+
+def _svrl_parser() -> etree.XMLParser:
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=True)
+
+
+def _parse_svrl_full(svrl: str) -> list[RawFinding]:
+    try:
+        root = etree.fromstring(svrl.encode("utf-8"), _svrl_parser())
     except etree.XMLSyntaxError as exc:
         raise SchematronError(f"unreadable SVRL output: {exc}") from exc
     findings: list[RawFinding] = []
     context = ""
     for el in root.iter(f"{_S}fired-rule", f"{_S}failed-assert", f"{_S}successful-report"):
-        tag = el.tag
-        if tag == f"{_S}fired-rule":
+        if el.tag == f"{_S}fired-rule":
             context = el.get("context", "")
             continue
-        message = _text(el)
-        rule_id = (el.get("id") or "").strip()
-        if not rule_id:
-            match = _ID_IN_TEXT.match(message)
-            rule_id = match.group(1) if match else "UNNAMED-RULE"
-        findings.append(
-            RawFinding(
-                id=rule_id,
-                severity=normalise_severity(el.get("flag") or el.get("role")),
-                message=message,
-                location=normalise_location(el.get("location", "")),
-                test=el.get("test", ""),
-                context=context,
-                kind="assert" if tag == f"{_S}failed-assert" else "report",
-            )
-        )
+        findings.append(_raw(el, context))
     return findings
+
+
+def _raw(el: etree._Element, context: str) -> RawFinding:
+    message = _text(el)
+    rule_id = (el.get("id") or "").strip()
+    if not rule_id:
+        match = _ID_IN_TEXT.match(message)
+        rule_id = match.group(1) if match else "UNNAMED-RULE"
+    return RawFinding(
+        id=rule_id,
+        severity=normalise_severity(el.get("flag") or el.get("role")),
+        message=message,
+        location=normalise_location(el.get("location", "")),
+        test=el.get("test", ""),
+        context=context,
+        kind="assert" if el.tag == f"{_S}failed-assert" else "report",
+    )

@@ -110,3 +110,46 @@ def test_factur_x_skeleton_output_without_flags_rejects(cii_en16931_xml: bytes) 
     assert {f.severity for f in fx} <= {"error", "fatal", "warning"}
     assert report.verdict == "reject"
     assert all(f.location.startswith("/rsm:CrossIndustryInvoice") for f in fx if f.location)
+
+
+@pytest.mark.parametrize(
+    ("role", "fragment"),
+    [
+        ("en16931-ubl", "ubl"),
+        ("xrechnung-ubl", "ubl"),
+        ("en16931-cii", "cii"),
+        ("xrechnung-cii", "cii"),
+        ("facturx-en16931", "cii"),
+        ("facturx-extended", "cii"),
+        ("br-fr-cii", "cii"),
+    ],
+)
+def test_quick_svrl_reading_equals_the_full_parse(role: str, fragment: str) -> None:
+    """Only finding elements are parsed on the fast path; it must give the same findings."""
+    from xrechnung import rulepacks, schematron
+
+    docs = {
+        "ubl": (
+            '<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" '
+            'xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" '
+            'xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">'
+            "<cbc:ID>a b</cbc:ID><cac:InvoiceLine><cbc:ID/></cac:InvoiceLine>"
+            "<cac:InvoiceLine><cbc:Note>&lt;&amp;&quot;</cbc:Note></cac:InvoiceLine></Invoice>"
+        ),
+        "cii": (
+            '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:'
+            'CrossIndustryInvoice:100" xmlns:ram="urn:un:unece:uncefact:data:standard:'
+            'ReusableAggregateBusinessInformationEntity:100"><rsm:ExchangedDocument>'
+            "<ram:ID>x y</ram:ID><ram:TypeCode>1</ram:TypeCode></rsm:ExchangedDocument>"
+            "<rsm:SupplyChainTradeTransaction><ram:IncludedSupplyChainTradeLineItem/>"
+            "<ram:IncludedSupplyChainTradeLineItem/></rsm:SupplyChainTradeTransaction>"
+            "</rsm:CrossIndustryInvoice>"
+        ),
+    }
+    path = rulepacks.pack_for(role).path(role)
+    svrl = schematron.transform(path, schematron.parse_document(docs[fragment]))
+    full = schematron._parse_svrl_full(svrl)
+    quick = schematron._parse_svrl_findings_only(svrl)
+    assert len(full) > 2
+    assert quick == full
+    assert schematron.parse_svrl(svrl) == full
