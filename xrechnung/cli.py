@@ -75,7 +75,7 @@ def _run(files: list[Path], *, skip_schema: bool, jobs: int) -> Iterator[Report]
     # Saxon is never started in this parent: workers are spawned fresh (no fork after Saxon).
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+    with ProcessPoolExecutor(max_workers=min(jobs, len(files)), mp_context=context) as pool:
         for report in pool.map(
             _validate_one, [str(p) for p in files], [skip_schema] * len(files), chunksize=4
         ):

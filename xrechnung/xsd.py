@@ -54,7 +54,7 @@ def validate(tree: etree._ElementTree, path: Path, *, max_findings: int = 200) -
         findings.append(
             Finding(
                 id="XSD",
-                severity="fatal",
+                severity="error",  # as KoSIT reports schema violations
                 message=f"line {err.line}: {err.message}",
                 location=err.path or "",
                 source="xsd",
