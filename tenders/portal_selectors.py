@@ -426,30 +426,29 @@ def tender_public_by_ocid(*, ocid: str) -> Tender:
 
 
 def tender_ocds_package(*, tender: Tender, uri: str) -> dict[str, Any]:
-    """The OCDS release package of every release stored for ``tender``, oldest first.
+    """The OCDS release package of every release stored for ``tender``, oldest first, built by
+    the publication module (which also declares the extensions the releases use).
 
     Raises PortalNotFoundError when no OCDS release was stored at publication.
     """
+    from tenders.publication.ocds import release_package
+
+    publications = tender_publications(tender=tender, kind=TenderPublication.Kind.OCDS)
     releases: list[dict[str, Any]] = []
-    for publication in tender_publications(tender=tender, kind=TenderPublication.Kind.OCDS):
+    for publication in publications:
         document = json.loads(publication.content)
         # Stored either as a bare release or already wrapped in a package.
         releases.extend(document["releases"] if "releases" in document else [document])
     if not releases:
         raise PortalNotFoundError(f"No OCDS release has been published for {tender.reference}.")
-    published = (
-        max((release.get("date", "") for release in releases), default="")
-        or tender.published_at.isoformat()
+    site = settings.SITE_URL.rstrip("/")
+    return release_package(
+        releases,
+        uri=uri,
+        published_at=max(p.created_at for p in publications),
+        publisher_name=tender.authority.name,
+        publication_policy=f"{site}/portal/",
     )
-    return {
-        "uri": uri,
-        "version": "1.1",
-        "publishedDate": published,
-        "publisher": {"name": tender.authority.name},
-        "license": "https://creativecommons.org/publicdomain/zero/1.0/",
-        "publicationPolicy": f"{settings.SITE_URL.rstrip('/')}/opendata/",
-        "releases": releases,
-    }
 
 
 def tender_ocds_latest_release(*, tender: Tender) -> dict[str, Any] | None:
