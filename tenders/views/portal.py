@@ -2,14 +2,17 @@
 
 import base64
 from typing import Any
+from urllib.parse import quote
 
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
+from procurement.core.timeutil import BERLIN
 from tenders.models import TenderPublication, TenderState
 from tenders.portal_forms import (
     SELECT_FIELDS,
@@ -75,13 +78,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     query = form.to_query() if form.is_bound else None
     paginator = Paginator(tender_portal_list(query=query), _page_size(request))
     page = paginator.get_page(request.GET.get("page"))
-    labels = {name: dict(select_choices(name)) for name in SELECT_FIELDS}
-    state_labels = public_state_labels()
-    for tender in page.object_list:
-        tender.public_state = tender_public_state(tender)
-        tender.public_state_label = state_labels.get(tender.public_state, "")
-        tender.contract_type_label = labels["contract_type"].get(tender.contract_type, "")
-        tender.procedure_label = labels["procedure"].get(tender.procedure, "")
+    results = _results_html(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
@@ -90,15 +87,56 @@ def portal_list(request: HttpRequest) -> HttpResponse:
         {
             **_form_context(form, request),
             "page": page,
+            "results": results,
             "paginator": paginator,
             "querystring": params.urlencode(),
             "per_page": paginator.per_page,
             "page_sizes": PAGE_SIZES,
             "feed_url": _feed_url(form),
-            # One reverse() for the page instead of one per result.
-            "detail_prefix": reverse("portal-detail", args=["-"])[:-2],
         },
     )
+
+
+# One result of the list. Built with format_html (every value escaped) rather than in the
+# template: the template engine spent about 0.2 ms per result, most of the list page's time.
+RESULT_HTML = (
+    '<li class="tender" data-reference="{reference}">'
+    '<h2><a href="{url}">{title}</a> '
+    '<span class="badge state-{state}">{state_label}</span></h2>'
+    '<div class="meta"><span>{reference}</span><span>{authority}</span>'
+    "<span><b>{deadline_label}:</b> {deadline}</span>"
+    '<span class="cpv">CPV {cpv}</span><span>{contract_type}</span><span>{procedure}</span>'
+    "<span>{regime}</span></div></li>"
+)
+
+
+def _results_html(tenders: Any) -> list[str]:
+    labels = {name: dict(select_choices(name)) for name in SELECT_FIELDS}
+    state_labels = public_state_labels()
+    deadline_label, national = _("Deadline"), _("national")
+    prefix = reverse("portal-detail", args=["-"])[:-2]  # one reverse() per page, not per result
+    results = []
+    for tender in tenders:
+        state = tender_public_state(tender)
+        deadline = tender.submission_deadline
+        results.append(
+            format_html(
+                RESULT_HTML,
+                reference=tender.reference,
+                url=f"{prefix}{quote(tender.reference, safe='')}/",
+                title=tender.title,
+                state=state,
+                state_label=state_labels.get(state, ""),
+                authority=tender.authority.name,
+                deadline_label=deadline_label,
+                deadline=deadline.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if deadline else "",
+                cpv=tender.cpv_main,
+                contract_type=labels["contract_type"].get(tender.contract_type, ""),
+                procedure=labels["procedure"].get(tender.procedure, ""),
+                regime="EU" if tender.regime == "eu" else national,
+            )
+        )
+    return results
 
 
 def public_state_labels() -> dict[str, str]:
