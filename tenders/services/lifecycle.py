@@ -127,6 +127,11 @@ def tender_publish(*, tender_id: int, actor: User) -> Tender:
     from tenders.services.publication import publication_store_all
 
     publication_store_all(tender=tender)
+    # bids (issue 3, sealed bids): the tender's opening key is made at publication once every
+    # committee member has registered a personal key; bids.services.keys owns the details.
+    from bids.services.keys import opening_key_at_publication
+
+    opening_key_at_publication(tender=tender, actor=actor)
     return tender
 
 

@@ -1,0 +1,146 @@
+"""The submission and opening API of docs/envelope.md, section 8. Views parse, authorise and
+delegate; the services hold the rules. Uploads are read from the request stream, never from
+``request.body``/``request.data``, so a bid of any size costs one block of memory."""
+
+from typing import Any
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from bids.crypto import MEDIA_TYPE, log_export
+from bids.errors import BidError, BidForbiddenError, BidNotFoundError
+from bids.selectors import (
+    may_see_bid_log,
+    opening_key_of,
+    opening_session_of,
+    share_of_member,
+)
+from bids.services.keys import member_key_register, service_signing_key
+from bids.services.log import log_entries
+from bids.services.opening import share_handover
+from bids.services.submission import bid_submit, bid_upload_receive, bid_withdraw
+from tenders.models import Tender
+
+MAX_SHARE_BYTES = 64 * 1024
+
+
+def _json(text: str, status: int = 200) -> HttpResponse:
+    return HttpResponse(text, status=status, content_type="application/json")
+
+
+def _tender(reference: str) -> Tender:
+    return get_object_or_404(Tender.objects.select_related("authority"), reference=reference)
+
+
+def _small_body(request: Request) -> bytes:
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    if length > MAX_SHARE_BYTES:
+        raise BidError(_("The request body is too large."))
+    return request._request.read(length) if length else b""
+
+
+class OpeningKeyApi(APIView):
+    """The tender's opening public key (bidders seal their bids to it)."""
+
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        tender = _tender(reference)
+        key = opening_key_of(tender=tender)
+        if key is None or tender.published_at is None:
+            raise BidNotFoundError(_("Tender %(ref)s has no opening key.") % {"ref": reference})
+        return _json(key.public_key)
+
+
+class ServiceKeyApi(APIView):
+    permission_classes = [AllowAny]
+
+    def get(self, request: Request) -> HttpResponse:
+        return _json(service_signing_key().verify_key.to_json())
+
+
+class BidSubmitApi(APIView):
+    def post(self, request: Request, reference: str, lot: int) -> HttpResponse:
+        raw = request._request
+        length_header = raw.META.get("CONTENT_LENGTH")
+        tender, upload = bid_upload_receive(
+            tender_reference=reference,
+            lot_number=lot,
+            actor=request.user,
+            stream=raw,
+            content_type=raw.META.get("CONTENT_TYPE", ""),
+            content_length=int(length_header) if length_header not in (None, "") else None,
+        )
+        organisation = request.query_params.get("organisation")
+        bid = bid_submit(
+            tender_id=tender.pk,
+            lot_number=lot,
+            actor=request.user,
+            upload=upload,
+            organisation_id=int(organisation) if organisation else None,
+        )
+        response = _json(bid.receipt, status=201)
+        response["Location"] = f"/api/v1/tenders/{reference}/lots/{lot}/bids/{bid.public_id}"
+        return response
+
+
+class BidWithdrawApi(APIView):
+    def delete(self, request: Request, reference: str, lot: int, bid: str) -> HttpResponse:
+        withdrawn = bid_withdraw(
+            tender_reference=reference, lot_number=lot, bid_public_id=bid, actor=request.user
+        )
+        return _json(withdrawn.withdrawal_receipt)
+
+
+class BidLogApi(APIView):
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        tender = _tender(reference)
+        if not may_see_bid_log(tender=tender, user=request.user):
+            raise BidForbiddenError(
+                _("The bid log is shown to the authority and to bidders of this tender only.")
+            )
+        response = _json(log_export(tender=tender.reference, entries=log_entries(tender=tender)))
+        response["Content-Disposition"] = f'attachment; filename="{reference}-bid-log.json"'
+        return response
+
+
+class MemberKeyApi(APIView):
+    def post(self, request: Request) -> Response:
+        key = member_key_register(user=request.user, public_key_json=_small_body(request))
+        return Response({"kid": key.kid}, status=201)
+
+
+class MyShareApi(APIView):
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        tender = _tender(reference)
+        share = share_of_member(tender=tender, user=request.user)
+        if share is None:
+            raise BidForbiddenError(_("No share of this tender's opening key is sealed to you."))
+        if opening_session_of(tender=tender) is None:
+            raise BidForbiddenError(
+                _("Shares are given out once the opening has started, after the deadline.")
+            )
+        return HttpResponse(bytes(share.envelope), content_type=MEDIA_TYPE)
+
+
+class SessionKeyApi(APIView):
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        tender = _tender(reference)
+        session = opening_session_of(tender=tender)
+        if session is None or not session.session_private_key:
+            raise BidNotFoundError(_("No opening of %(ref)s is running.") % {"ref": reference})
+        return _json(session.session_public_key)
+
+
+class ShareHandoverApi(APIView):
+    def post(self, request: Request, reference: str) -> Response:
+        tender = _tender(reference)
+        result: dict[str, Any] = share_handover(
+            tender_id=tender.pk, actor=request.user, body=_small_body(request)
+        )
+        return Response({k: result[k] for k in ("present", "needed", "detail")})

@@ -1,0 +1,1 @@
+"""Everything that changes sealed bids: keys, submission, opening and its record."""
