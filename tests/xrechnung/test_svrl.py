@@ -153,3 +153,23 @@ def test_quick_svrl_reading_equals_the_full_parse(role: str, fragment: str) -> N
     assert len(full) > 2
     assert quick == full
     assert schematron.parse_svrl(svrl) == full
+
+
+def test_saxon_state_is_not_reused_after_a_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child forked after Saxon was used must not touch the inherited processor."""
+    from xrechnung import schematron
+
+    schematron.parse_document("<a/>")  # the processor exists in this process
+    real_pid = schematron.os.getpid()
+    monkeypatch.setattr(schematron.os, "getpid", lambda: real_pid + 1)
+    with pytest.raises(schematron.SchematronError, match="before fork"):
+        schematron.parse_document("<a/>")
+
+
+def test_each_stylesheet_is_compiled_once() -> None:
+    from xrechnung import rulepacks, schematron
+
+    path = rulepacks.pack_for("xrechnung-cii").path("xrechnung-cii")
+    first = schematron.compiled(path)
+    assert schematron.compiled(path) is first
+    assert str(path) in schematron._executables
