@@ -58,8 +58,10 @@ def test_bid_is_stored_as_ciphertext_with_signed_receipt_and_log_entry(tender_an
     bid = Bid.objects.get()
     assert fields["bid"] == str(bid.public_id)
     assert fields["ciphertext_size"] == len(envelope)
-    assert fields["tender"] == tender.reference and fields["lot"] == "1"
-    assert fields["event"] == "bid.submitted" and fields["position"] == 1
+    assert fields["tender"] == tender.reference
+    assert fields["lot"] == "1"
+    assert fields["event"] == "bid.submitted"
+    assert fields["position"] == 1
     assert response["Location"].endswith(str(bid.public_id))
     assert bid.ciphertext.read() == envelope
     assert bid.state == BidState.SUBMITTED
@@ -112,7 +114,8 @@ def test_replace_supersedes_and_withdraw_logs(tender_and_members, bidder):
     assert second["event"] == "bid.replaced"
     old = Bid.objects.get(public_id=first["bid"])
     new = Bid.objects.get(public_id=second["bid"])
-    assert old.state == BidState.SUPERSEDED and old.superseded_by == new
+    assert old.state == BidState.SUPERSEDED
+    assert old.superseded_by == new
     assert old.ciphertext.read()  # kept
 
     response = client.delete(f"/api/v1/tenders/{tender.reference}/lots/1/bids/{new.public_id}")
@@ -146,7 +149,8 @@ def test_plain_upload_is_refused_and_nothing_is_stored(tender_and_members, bidde
     response = post_bid(client, tender, b"%PDF", content_type="application/pdf")
     assert response.status_code == 415
     assert "plain files are refused" in response.json()["detail"]
-    assert not Bid.objects.exists() and not BidLogEntry.objects.exists()
+    assert not Bid.objects.exists()
+    assert not BidLogEntry.objects.exists()
     assert new_files() == []
 
 
@@ -157,7 +161,8 @@ def test_envelope_for_another_key_is_refused(tender_and_members, bidder, new_fil
     response = post_bid(client_for(bidder), tender, body)
     assert response.status_code == 400
     assert response.json()["code"] == "wrong_recipient"
-    assert not Bid.objects.exists() and new_files() == []
+    assert not Bid.objects.exists()
+    assert new_files() == []
 
 
 def test_too_large_is_refused_before_reading(tender_and_members, bidder, settings):
@@ -172,7 +177,8 @@ def test_unknown_lot_and_non_bidders_are_refused(tender_and_members, bidder, off
     tender, _ = tender_and_members
     body = seal(tender, b"z")
     response = post_bid(client_for(bidder), tender, body, lot=2)
-    assert response.status_code == 400 and "lot" in response.json()["detail"]
+    assert response.status_code == 400
+    assert "lot" in response.json()["detail"]
     response = post_bid(client_for(officer), tender, body)
     assert response.status_code == 403
     assert "bidder organisation" in response.json()["detail"]
@@ -209,7 +215,8 @@ def test_withdraw_after_deadline_is_refused(tender_and_members, bidder):
 def test_opening_key_and_service_key_are_public(tender_and_members, client):
     tender, _ = tender_and_members
     key = client.get(f"/api/v1/tenders/{tender.reference}/opening-key")
-    assert key.status_code == 200 and key.json()["type"] == "zuschlag-hybrid-public-key"
+    assert key.status_code == 200
+    assert key.json()["type"] == "zuschlag-hybrid-public-key"
     assert client.get("/api/v1/service-key").json()["type"] == "zuschlag-service-public-key"
 
 
