@@ -176,7 +176,7 @@ def test_bulk_approve_reports_progress_and_failures(client, de_buyer, de_supplie
     progress = client.get(response.json()["progress"]).json()
     assert progress == {"total": 4, "done": 3, "failed": 1, "percent": 100, "finished": True,
                         "errors": {str(invalid.pk): progress["errors"][str(invalid.pk)]}}
-    assert "Received" in progress["errors"][str(invalid.pk)]
+    assert str(Invoice.State.RECEIVED.label) in progress["errors"][str(invalid.pk)]
     assert Invoice.objects.filter(state="approved").count() == 3
     # another buyer's staff cannot read the job
     from tests.invoicing.factories import ap_staff, french_authority
