@@ -103,6 +103,17 @@ def _render(reports: list[Report], fmt: str, single: bool) -> str:
     return reports_to_html(reports)
 
 
+def _write(text: str) -> None:
+    """UTF-8 on stdout whatever the locale: reports carry German and French rule texts."""
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(text)
+        return
+    sys.stdout.flush()
+    buffer.write(text.encode("utf-8"))
+    buffer.flush()
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     files, missing = _expand(args.paths)
     for raw in missing:
@@ -120,9 +131,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         print(f"xrechnung: {exc}", file=sys.stderr)
         return EXIT_USAGE
     single = len(args.paths) == 1 and len(files) == 1 and not Path(args.paths[0]).is_dir()
-    sys.stdout.write(_render(reports, args.format, single))
-    if not sys.stdout.isatty():
-        sys.stdout.write("\n")
+    _write(_render(reports, args.format, single) + "\n")
     if missing or any(r.input_error for r in reports):
         return EXIT_USAGE
     return EXIT_OK if all(r.accepted for r in reports) else EXIT_REJECTED

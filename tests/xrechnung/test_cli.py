@@ -335,3 +335,16 @@ def test_peppol_release_zip_enables_the_peppol_scenario(tmp_path: Path, manifest
     assert "UNKNOWN-SPECIFICATION" not in {f["id"] for f in after["findings"]}
     assert "PEPPOL-STUB-R001" in {f["id"] for f in after["findings"]}
     assert [p["role"] for p in after["rule_packs"]][-2:] == ["en16931-ubl", "peppol-ubl"]
+
+
+def test_output_is_utf8_whatever_the_locale(cii_xrechnung_path: Path) -> None:
+    xml = cii_xrechnung_path.read_bytes().replace(b"<ram:BuyerReference>", b"<ram:Note>", 1)
+    xml = xml.replace(b"</ram:BuyerReference>", b"</ram:Note>", 1)
+    path = Path(os.environ["XRECHNUNG_RULES_DIR"]).parent / "no-buyer-reference.xml"
+    path.write_bytes(xml)
+    env = {"LC_ALL": "C", "LANG": "C", "PYTHONIOENCODING": "ascii", "PYTHONUTF8": "0"}
+    result = run("validate", "--skip-schema", str(path), env=env)
+    assert result.returncode == 1, result.stderr
+    report = json.loads(result.stdout)  # decoded as UTF-8 by this (UTF-8) process
+    (br_de_15,) = [f for f in report["findings"] if f["id"] == "BR-DE-15"]
+    assert "übermittelt" in br_de_15["message"]
