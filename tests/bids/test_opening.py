@@ -101,7 +101,9 @@ def test_two_of_three_members_open_and_the_record_lists_every_bid(
         assert (member.user.get_full_name() or member.user.username) in text
 
 
-def test_not_intact_bid_is_recorded_not_hidden(tender_and_members, officer, bidder, after_opening_time):
+def test_not_intact_bid_is_recorded_not_hidden(
+    tender_and_members, officer, bidder, after_opening_time
+):
     tender, members = tender_and_members
     # A valid header and random-looking garbage behind it: accepted at upload (no key), but it
     # cannot decrypt. The opening records it as not intact.
@@ -160,7 +162,9 @@ def test_interrupted_opening_resumes_without_reopening_done_bids(
     assert first_opened.opened_at == stamp
 
 
-def test_bid_sealed_for_the_right_key_by_the_cli_format_opens(tender_and_members, officer, bidder, after_opening_time):
+def test_bid_sealed_for_the_right_key_by_the_cli_format_opens(
+    tender_and_members, officer, bidder, after_opening_time
+):
     tender, members = tender_and_members
     body = envelope_encrypt_bytes(
         recipient=opening_public_key(tender), plaintext=b"A" * 3_000_000, chunk_log2=20
