@@ -9,7 +9,7 @@ from invoicing.services.supplier import FORMATS
 
 class InboxFilterForm(forms.Form):
     state = forms.ChoiceField(
-        required=False, choices=[("", _("All states")), *Invoice.State.choices]
+        required=False, label=_("State"), choices=[("", _("All states")), *Invoice.State.choices]
     )
     supplier = forms.CharField(required=False, label=_("Supplier (name, VAT id, SIRET)"))
     due_after = forms.DateField(required=False, label=_("Due from"),

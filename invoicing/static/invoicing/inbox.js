@@ -79,7 +79,15 @@
     for (;;) {
       const p = await (await fetch(body.progress, { credentials: "same-origin" })).json();
       show(p);
-      if (p.finished) { status.dataset.finished = "1"; break; }
+      if (p.finished) {
+        status.dataset.finished = "1";
+        const again = document.createElement("a");
+        again.href = window.location.href;
+        again.textContent = " ↻";
+        again.id = "bulk-refresh";
+        status.after(again);
+        break;
+      }
       await new Promise((r) => setTimeout(r, 400));
     }
   });
