@@ -9,14 +9,12 @@ asker of a question, unanswered questions, officers) is never selected for the p
 import json
 import re
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import (
     BooleanField,
     Prefetch,
@@ -230,24 +228,6 @@ LIST_FIELDS = (
     "authority__city",
     "authority__nuts",
 )
-
-
-@contextmanager
-def portal_search_plan(*, query: PortalQuery | None) -> Iterator[None]:
-    """Evaluate a word search inside this block (count and page) on PostgreSQL.
-
-    PostgreSQL's cost model does not charge for de-TOASTing the stored tsvector of every row in
-    a sequential scan, so for a common word it reads the whole table (measured: 35 ms over 10,000
-    tenders) instead of the GIN bitmap (3 ms). Sequential scans are switched off for this one
-    transaction only; anywhere else this does nothing.
-    """
-    if query is None or not search_terms(query.text) or not uses_postgres_search():
-        yield
-        return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL enable_seqscan = off")
-        yield
 
 
 def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:

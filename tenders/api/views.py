@@ -17,8 +17,6 @@ from tenders.models import ContractType, Procedure, Regime, Tender
 from tenders.portal_forms import PortalSearchForm
 from tenders.portal_selectors import (
     PortalNotFoundError,
-    PortalQuery,
-    portal_search_plan,
     tender_ocds_latest_release,
     tender_portal_list,
     tender_public_answers,
@@ -81,24 +79,20 @@ class TenderListApi(PublicApiMixin, ListAPIView):
     serializer_class = TenderListOut
     pagination_class = PublicTenderPagination
 
-    def _query(self) -> PortalQuery | None:
+    def get_queryset(self):
         form = PortalSearchForm(self.request.query_params or None)
         if form.is_bound and not form.is_valid():
             first_field, messages = next(iter(form.errors.items()))
             raise ValidationFailedError(
                 str(messages[0]), field=None if first_field == "__all__" else first_field
             )
-        return form.to_query() if form.is_bound else None
-
-    def get_queryset(self):
-        return tender_portal_list(query=self._query())
+        return tender_portal_list(query=form.to_query() if form.is_bound else None)
 
     @extend_schema(
         summary="Published tenders", parameters=FILTER_PARAMETERS, tags=["public tenders"]
     )
     def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        with portal_search_plan(query=self._query()):
-            return super().get(request, *args, **kwargs)
+        return super().get(request, *args, **kwargs)
 
 
 class TenderDetailApi(PublicApiMixin, GenericAPIView):

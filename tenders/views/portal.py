@@ -23,7 +23,6 @@ from tenders.portal_forms import (
 from tenders.portal_selectors import (
     PortalNotFoundError,
     document_version_public_get,
-    portal_search_plan,
     public_question_text,
     tender_eforms_notice,
     tender_ocds_package,
@@ -77,10 +76,9 @@ def portal_list(request: HttpRequest) -> HttpResponse:
             status=400,
         )
     query = form.to_query() if form.is_bound else None
-    with portal_search_plan(query=query):
-        paginator = Paginator(tender_portal_list(query=query), _page_size(request))
-        page = paginator.get_page(request.GET.get("page"))
-        results = _results_html(page.object_list)
+    paginator = Paginator(tender_portal_list(query=query), _page_size(request))
+    page = paginator.get_page(request.GET.get("page"))
+    results = _results_html(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
     return render(
