@@ -224,8 +224,13 @@ def test_list_query_count_does_not_grow_with_page_size(client, params):
 def test_list_query_budget(client, django_assert_max_num_queries):
     for _ in range(50):
         make_tender(title="Sanierung")
-    with django_assert_max_num_queries(4):
-        client.get(reverse("portal-list"), {"q": "sanierung", "cpv": "45", "per_page": 50})
+    # count + page, and on PostgreSQL the authority names matching the words first
+    budget = 3 if connection.vendor == "postgresql" else 2
+    with django_assert_max_num_queries(budget):
+        response = client.get(
+            reverse("portal-list"), {"q": "sanierung", "cpv": "45", "per_page": 50}
+        )
+    assert response.context["paginator"].count == 50
 
 
 def test_selector_filters_without_http(db):
