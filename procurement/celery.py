@@ -14,8 +14,6 @@ app.autodiscover_tasks()
 def _warm_engine_in_child(**_: object) -> None:
     # Saxon must be created after the fork (it crashes in a forked child otherwise), so the
     # prefork master never touches it and each child warms its own processor here.
-    try:
-        from xrechnung import warm  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    warm()
+    from xrechnung.validate import warm_up
+
+    warm_up()

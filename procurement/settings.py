@@ -147,6 +147,9 @@ if not CELERY_BROKER_URL:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Each worker child compiles the e-invoice rules at start (several seconds); the default 4 s
+# would have the master kill children that are merely warming up.
+CELERY_WORKER_PROC_ALIVE_TIMEOUT = 90.0
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "deadline-timers": {"task": "workflows.tasks.deadlines_tick_task", "schedule": 60.0},
