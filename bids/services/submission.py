@@ -181,9 +181,10 @@ def bid_upload_receive(
         raise UnsupportedMediaTypeError(
             _(
                 "Bids must be sent encrypted as %(type)s (encrypt them in the bid page or with "
-                "`python -m bids.client submit`); plain files are refused."
+                "`python -m bids.client submit`); plain files are refused (received: "
+                "%(got)s)."
             )
-            % {"type": MEDIA_TYPE}
+            % {"type": MEDIA_TYPE, "got": content_type or "no Content-Type"}
         )
     if content_length is None or content_length < 0:
         raise LengthRequiredError(

@@ -89,8 +89,23 @@ def new_bidder(name: str | None = None) -> User:
     return person(org, Role.BIDDER_ADMIN)
 
 
+class CsrfClient(Client):
+    """A logged-in client that enforces CSRF like a browser session and sends the token header
+    (so the tests go through DRF's CSRF check, which reads ``request.POST``)."""
+
+    def generic(self, method: str, path: str, *args: Any, **extra: Any) -> Any:
+        if method.upper() not in {"GET", "HEAD", "OPTIONS"}:
+            if "csrftoken" not in self.cookies:
+                super().generic("GET", "/bids/")  # any page that sets the cookie
+                from django.middleware.csrf import _get_new_csrf_string
+
+                self.cookies["csrftoken"] = _get_new_csrf_string()
+            extra.setdefault("HTTP_X_CSRFTOKEN", self.cookies["csrftoken"].value)
+        return super().generic(method, path, *args, **extra)
+
+
 def client_for(user: User) -> Client:
-    client = Client(enforce_csrf_checks=False)
+    client = CsrfClient(enforce_csrf_checks=True)
     client.force_login(user)
     return client
 

@@ -230,3 +230,16 @@ def test_bid_log_is_not_public(tender_and_members, client):
     tender, _ = tender_and_members
     outsider = client_for(new_bidder())
     assert outsider.get(f"/api/v1/tenders/{tender.reference}/bid-log").status_code == 403
+
+
+def test_browser_session_needs_the_csrf_token_and_body_stays_unparsed(tender_and_members, bidder):
+    from django.test import Client
+
+    tender, _ = tender_and_members
+    body = seal(tender, b"csrf")
+    plain = Client(enforce_csrf_checks=True)
+    plain.force_login(bidder)
+    assert post_bid(plain, tender, body).status_code == 403
+    assert not Bid.objects.exists()
+    # With the token (as bid-upload.js sends it) the envelope passes DRF's CSRF check unparsed.
+    assert post_bid(client_for(bidder), tender, body).status_code == 201

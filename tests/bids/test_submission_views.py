@@ -7,6 +7,7 @@ import pytest
 from freezegun import freeze_time
 
 from bids.models import Bid, BidState
+from bids.services.opening import opening_start
 from tests.bids.sealed import client_for, hand_over, new_bidder, post_bid, seal, sealed_tender
 
 pytestmark = pytest.mark.django_db
@@ -85,3 +86,21 @@ def test_committee_key_page(tender_with_bid, bidder):
     assert page.status_code == 200
     assert "data-zuschlag-member-keygen" in page.content.decode()
     assert client_for(bidder).get("/committee/key/").status_code == 403
+
+
+def test_member_gets_only_their_sealed_share_after_the_start(tender_with_bid, officer):
+    from bids.crypto import MEDIA_TYPE
+
+    tender, members, _ = tender_with_bid
+    url = f"/api/v1/tenders/{tender.reference}/opening/my-share"
+    with freeze_time(tender.opening_at + timedelta(minutes=1)):
+        assert client_for(members[0].user).get(url, HTTP_ACCEPT=MEDIA_TYPE).status_code == 403
+        opening_start(tender_id=tender.pk, actor=officer)
+        response = client_for(members[0].user).get(url, HTTP_ACCEPT=MEDIA_TYPE)
+        assert response.status_code == 200
+        assert response.content.startswith(b"\x89ZBID")
+        assert client_for(officer).get(url, HTTP_ACCEPT=MEDIA_TYPE).status_code == 403
+        session_key = client_for(members[1].user).get(
+            f"/api/v1/tenders/{tender.reference}/opening/session-key"
+        )
+        assert session_key.json()["type"] == "zuschlag-hybrid-public-key"
