@@ -185,6 +185,14 @@ def standstill_over(tender: "Tender") -> bool:
     return tender.standstill_ends_at is not None and tender.standstill_ends_at <= timezone.now()
 
 
+def may_award(tender: "Tender") -> bool:
+    """After the standstill period (GWB §134 Abs. 2); below the EU thresholds GWB §134 does not
+    apply, so a national tender may be awarded straight after evaluation."""
+    if tender.state == TenderState.EVALUATED:
+        return tender.regime == Regime.NATIONAL and tender.evaluated_at is not None
+    return standstill_over(tender)
+
+
 def was_awarded(tender: "Tender") -> bool:
     return tender.awarded_at is not None
 
@@ -531,9 +539,9 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(
         field=state,
-        source=TenderState.STANDSTILL,
+        source=[TenderState.STANDSTILL, TenderState.EVALUATED],
         target=TenderState.AWARDED,
-        conditions=[standstill_over],
+        conditions=[may_award],
         permission=OFFICER,
     )
     def award(self, *, by, **payload) -> None:

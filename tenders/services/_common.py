@@ -61,7 +61,9 @@ def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) 
             % {"action": action, "ref": tender.reference, "state": state_label(tender.state)}
         )
     method = getattr(tender, name)
-    if actor is not None and not has_transition_perm(method, actor):
+    # The role first (403): django-fsm's has_transition_perm also requires the guards, so on its
+    # own it would report a guard that is not yet met as a missing role.
+    if actor is not None and not leaving[0].has_perm(tender, actor):
         roles = getattr(leaving[0].permission, "roles", ())
         needed = " / ".join(ROLE_LABELS.get(role, role) for role in roles)
         raise TenderForbiddenError(
@@ -72,6 +74,11 @@ def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) 
         raise TenderStateError(
             _("%(action)s is not possible yet for tender %(ref)s (state “%(state)s”).")
             % {"action": action, "ref": tender.reference, "state": state_label(tender.state)}
+        )
+    if actor is not None and not has_transition_perm(method, actor):
+        raise TenderForbiddenError(
+            _("%(action)s is not allowed for you on tender %(ref)s.")
+            % {"action": action, "ref": tender.reference}
         )
 
 
