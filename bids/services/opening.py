@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import tempfile
+from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -455,3 +457,24 @@ def _opening_finish(*, session_id: int) -> OpeningSession:
         ]
     )
     return session
+
+
+RESUME_AFTER = timedelta(minutes=5)
+
+
+def opening_resume_due(now: datetime) -> list[int]:
+    """Deadline timer: openings with all shares whose run stopped (no progress for a while)."""
+    return list(
+        OpeningSession.objects.filter(state=OpeningState.RUNNING)
+        .annotate(last=Max("handovers__handed_over_at"))
+        .filter(last__lte=now - RESUME_AFTER)
+        .values_list("pk", flat=True)
+    )
+
+
+def opening_resume_fire(session_id: int) -> None:
+    try:
+        opening_run(session_id=session_id)
+    except BidConflictError as exc:
+        # A broken log stops the opening for good; the officer sees the reason on the page.
+        OpeningSession.objects.filter(pk=session_id).update(last_error=exc.message)

@@ -8,6 +8,7 @@ from io import BytesIO
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 from freezegun import freeze_time
 from pypdf import PdfReader
 
@@ -177,3 +178,24 @@ def test_bid_sealed_for_the_right_key_by_the_cli_format_opens(
     bid = Bid.objects.get()
     assert bid.intact is True
     assert bid.plaintext_size == 3_000_000
+
+
+def test_deadline_timer_finishes_an_interrupted_opening(tender_and_members, officer, bidder):
+    from bids.services.opening import RESUME_AFTER
+    from workflows.timers import _registry
+
+    tender, members = tender_and_members
+    post_bid(client_for(bidder), tender, seal(tender, b"resume me"))
+    timer = _registry["bids.opening_resume"]
+    with freeze_time(tender.opening_at + timedelta(minutes=1)) as frozen:
+        opening_start(tender_id=tender.pk, actor=officer)
+        hand_over(tender, members[0])
+        hand_over(tender, members[1])  # its queued run is lost (no on-commit here: a crash)
+        session = OpeningSession.objects.get()
+        assert list(timer.due(timezone.now())) == []  # a running opening gets time first
+        frozen.tick(RESUME_AFTER + timedelta(seconds=1))
+        assert list(timer.due(timezone.now())) == [session.pk]
+        timer.fire(session.pk)
+    tender.refresh_from_db()
+    assert tender.state == TenderState.OPENED
+    assert list(timer.due(timezone.now())) == []
