@@ -38,7 +38,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 lifecycles: install
-	$(BIN)/python manage.py export_lifecycles --format mermaid --out docs/lifecycles
+	$(BIN)/python manage.py export_lifecycles --format mermaid --out docs/lifecycles --readme README.md
 
 clean:
 	rm -rf var test-artifacts .pytest_cache

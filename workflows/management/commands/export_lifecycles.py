@@ -19,6 +19,11 @@ class Command(BaseCommand):
             action="store_true",
             help="write nothing; exit 1 if the files in --out differ from the code",
         )
+        parser.add_argument(
+            "--readme",
+            default="",
+            help="also refresh the diagrams between the lifecycle markers of this Markdown file",
+        )
 
     def handle(self, *args, **options):
         render, extension = RENDERERS[options["format"]]
@@ -29,6 +34,9 @@ class Command(BaseCommand):
             files[out / f"{lifecycle.label}.{extension}"] = render(lifecycle)
         if options["format"] == "mermaid":
             files[out / "index.md"] = self._index(found, render)
+            if options["readme"]:
+                readme = Path(options["readme"])
+                files[readme] = self._readme(readme.read_text(encoding="utf-8"), found, render)
         # Diagrams of lifecycles that no longer exist (model renamed or removed) must go too.
         leftovers = sorted(set(out.glob(f"*.{extension}")) - set(files)) if out.is_dir() else []
         if options["check"]:
@@ -52,6 +60,24 @@ class Command(BaseCommand):
         self.stdout.write(f"wrote {len(found)} lifecycle diagrams to {out}")
         for lifecycle in found:
             self.stdout.write(f"  {lifecycle.label}: {len(lifecycle.states)} states")
+
+    @staticmethod
+    def _readme(text: str, found, render) -> str:
+        begin, end = "<!-- lifecycles:begin -->", "<!-- lifecycles:end -->"
+        if begin not in text or end not in text:
+            raise CommandError(f"the README has no {begin} … {end} block to refresh")
+        blocks = [begin, ""]
+        for lifecycle in found:
+            blocks += [
+                f"**{lifecycle.label}**",
+                "",
+                "```mermaid",
+                render(lifecycle).rstrip(),
+                "```",
+                "",
+            ]
+        head, rest = text.split(begin, 1)
+        return head + "\n".join(blocks) + end + rest.split(end, 1)[1]
 
     @staticmethod
     def _index(found, render) -> str:
