@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
 
 from workflows.diagrams import RENDERERS, lifecycles
@@ -20,6 +21,12 @@ class Command(BaseCommand):
             help="write nothing; exit 1 if the files in --out differ from the code",
         )
         parser.add_argument(
+            "--product-only",
+            action="store_true",
+            help="leave out models of test-only apps (modules under tests.), as the test settings "
+            "install some",
+        )
+        parser.add_argument(
             "--readme",
             default="",
             help="also refresh the diagrams between the lifecycle markers of this Markdown file",
@@ -29,6 +36,12 @@ class Command(BaseCommand):
         render, extension = RENDERERS[options["format"]]
         out = Path(options["out"])
         found = lifecycles()
+        if options["product_only"]:
+            found = [
+                lc
+                for lc in found
+                if not apps.get_app_config(lc.label.split(".")[0]).name.startswith("tests.")
+            ]
         files: dict[Path, str] = {}
         for lifecycle in found:
             files[out / f"{lifecycle.label}.{extension}"] = render(lifecycle)
