@@ -24,7 +24,7 @@ from bids.selectors import (
     share_of_member,
 )
 from bids.services.keys import member_key_current, missing_member_keys, opening_key_create
-from bids.services.opening import opening_run, opening_start
+from bids.services.opening import opening_run, opening_shares_reset, opening_start
 from bids.services.record import opening_facts
 from bids.services.submission import bid_withdraw
 from procurement.core.roles import Role, has_role, organisations_with_role
@@ -198,6 +198,9 @@ def opening_action(request: HttpRequest, reference: str) -> HttpResponse:
             raise BidForbiddenError(_("Only procurement officers make the opening key."))
         opening_key_create(tender_id=tender.pk, actor=request.user)
         messages.success(request, _("The opening key was made and split between the members."))
+    elif action == "reset_shares":
+        opening_shares_reset(tender_id=tender.pk, actor=request.user)
+        messages.success(request, _("The hand-overs were discarded; members hand over again."))
     elif action == "resume":
         if not has_role(request.user, tender.authority, [Role.PROCUREMENT_OFFICER]):
             raise BidForbiddenError(_("Only procurement officers resume an opening."))

@@ -176,4 +176,14 @@ class ShareHandoverApi(APIView):
         result: dict[str, Any] = share_handover(
             tender_id=tender.pk, actor=request.user, body=_small_body(request)
         )
+        if result["problem"]:
+            return Response(
+                {
+                    "code": "shares_wrong",
+                    "detail": result["problem"],
+                    "present": result["present"],
+                    "needed": result["needed"],
+                },
+                status=409,
+            )
         return Response({k: result[k] for k in ("present", "needed", "detail")})

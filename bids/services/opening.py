@@ -8,6 +8,7 @@ is missing. The rebuilt opening key lives only in local variables of ``opening_r
 """
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
@@ -47,8 +48,10 @@ from bids.services.log import log_entries
 from procurement.core.money import CENT
 from procurement.core.roles import Role, has_role
 from tenders.models import Tender, TenderState
+from workflows import audit
 
 CONTENT_TYPE = "zuschlag-bid-content"
+MAX_SUBSETS = 5000
 CONTENT_PREFIX = b'{"type":"' + CONTENT_TYPE.encode() + b'"'
 
 
@@ -266,33 +269,56 @@ def _share_handover(*, tender_id: int, actor: Any, body: bytes) -> dict[str, Any
     )
     present = ShareHandover.objects.filter(session=session).count()
     needed = opening_key.threshold
-    complete = present >= needed
-    if complete:
+    complete = False
+    problem = ""
+    if present >= needed:
         shares = [OpeningShare.from_json(h.share) for h in session.handovers.all()]
         try:
-            key = opening_key_recover(
-                wrapped=WrappedOpeningKey.from_json(opening_key.wrapped_private_key),
-                shares=shares,
-                public_key=HybridPublicKey.from_json(opening_key.public_key),
-            )
+            key = _recover(opening_key=opening_key, shares=shares)
         except BidCryptoError as exc:
-            # Raising rolls this hand-over back: the tender and the session stay as they were.
-            raise BidError(
-                _("The shares handed over do not rebuild the opening key: %(e)s") % {"e": exc},
-                code=str(exc.code),
-            ) from exc
-        del key
-        session.state = OpeningState.RUNNING
-        session.completed_by = actor
-        session.save(update_fields=["state", "completed_by"])
+            # The hand-over stays (nobody can tell which of exactly k shares is wrong); the
+            # tender and the bids are untouched. Another member's share, or the officer
+            # resetting the hand-overs, lets the opening go on.
+            problem = _(
+                "The %(n)d shares handed over do not rebuild the opening key: %(e)s. The bids "
+                "stay sealed; another committee member can hand over a share, or an officer "
+                "resets the hand-overs."
+            ) % {"n": present, "e": exc}
+        else:
+            del key
+            complete = True
+            session.state = OpeningState.RUNNING
+            session.completed_by = actor
+            session.save(update_fields=["state", "completed_by"])
     return {
         "present": present,
         "needed": needed,
         "complete": complete,
+        "problem": problem,
         "session_id": session.pk,
         "detail": _("Share %(i)d accepted (%(n)d of %(k)d).")
         % {"i": share.index, "n": present, "k": needed},
     }
+
+
+def _recover(*, opening_key: OpeningKey, shares: list[OpeningShare]) -> HybridPrivateKey:
+    """The opening key from the shares handed over: all of them, else the first k-subset that
+    rebuilds it (a wrong share among more than k must not block the opening)."""
+    wrapped = WrappedOpeningKey.from_json(opening_key.wrapped_private_key)
+    public = HybridPublicKey.from_json(opening_key.public_key)
+    try:
+        return opening_key_recover(wrapped=wrapped, shares=shares, public_key=public)
+    except BidCryptoError as first:
+        if len(shares) <= opening_key.threshold:
+            raise
+        for subset in itertools.islice(
+            itertools.combinations(shares, opening_key.threshold), MAX_SUBSETS
+        ):
+            try:
+                return opening_key_recover(wrapped=wrapped, shares=list(subset), public_key=public)
+            except BidCryptoError:
+                continue
+        raise first
 
 
 def _price(header: dict[str, Any]) -> tuple[Decimal | None, str]:
@@ -409,10 +435,9 @@ def opening_run(*, session_id: int) -> OpeningSession:
             code=ErrorCode.LOG_BROKEN,
         ) from exc
     opening_key = OpeningKey.objects.get(tender=tender)
-    key = opening_key_recover(
-        wrapped=WrappedOpeningKey.from_json(opening_key.wrapped_private_key),
+    key = _recover(
+        opening_key=opening_key,
         shares=[OpeningShare.from_json(h.share) for h in session.handovers.all()],
-        public_key=HybridPublicKey.from_json(opening_key.public_key),
     )
     try:
         pending = bids_for_opening(tender=tender).filter(state=BidState.SUBMITTED)
@@ -478,3 +503,27 @@ def opening_resume_fire(session_id: int) -> None:
     except BidConflictError as exc:
         # A broken log stops the opening for good; the officer sees the reason on the page.
         OpeningSession.objects.filter(pk=session_id).update(last_error=exc.message)
+
+
+@transaction.atomic
+def opening_shares_reset(*, tender_id: int, actor: Any) -> int:
+    """An officer discards the hand-overs of an opening still collecting shares (e.g. after a
+    wrong share); members hand over again. Returns how many were discarded. Audited."""
+    tender = Tender.objects.select_for_update().select_related("authority").get(pk=tender_id)
+    if not has_role(actor, tender.authority, [Role.PROCUREMENT_OFFICER]):
+        raise BidForbiddenError(_("Only procurement officers reset the hand-overs."))
+    session = OpeningSession.objects.select_for_update().filter(tender=tender).first()
+    if session is None or session.state != OpeningState.COLLECTING:
+        raise BidConflictError(
+            _("Only an opening that still collects shares can be reset."),
+            code=ErrorCode.OPENING_STATE,
+        )
+    members = [h.member.username for h in session.handovers.select_related("member")]
+    count, _detail = session.handovers.all().delete()
+    audit.record(
+        actor=actor,
+        obj=tender,
+        action="bids.opening.shares_reset",
+        payload={"discarded": len(members), "members": members},
+    )
+    return count

@@ -10,7 +10,7 @@ from freezegun import freeze_time
 from bids.crypto import OpeningShare
 from bids.errors import BidConflictError, BidForbiddenError
 from bids.models import Bid, BidLogEntry, BidState, OpeningSession, OpeningState
-from bids.services.opening import opening_run, opening_start
+from bids.services.opening import opening_run, opening_shares_reset, opening_start
 from tenders.models import TenderState
 from tests.bids.sealed import (
     client_for,
@@ -21,6 +21,7 @@ from tests.bids.sealed import (
     seal,
     sealed_tender,
 )
+from workflows.models import AuditEvent
 
 pytestmark = pytest.mark.django_db
 
@@ -120,27 +121,54 @@ def test_fewer_than_k_shares_leave_the_bids_sealed(tender_with_bids, officer):
     _unchanged(tender)
 
 
+def _forged(tender, member):
+    real = OpeningShare.from_json(member_share_json(tender, member))
+    return OpeningShare(
+        key_id=real.key_id,
+        binding=real.binding,
+        threshold=real.threshold,
+        shares=real.shares,
+        index=real.index,
+        value=bytes(b ^ 0xFF for b in real.value),
+    ).to_json()
+
+
 def test_wrong_share_is_refused_and_changes_nothing(tender_with_bids, officer):
     tender, members = tender_with_bids
     with _late(tender):
         opening_start(tender_id=tender.pk, actor=officer)
         assert hand_over(tender, members[0]).status_code == 200
-        real = OpeningShare.from_json(member_share_json(tender, members[1]))
-        forged = OpeningShare(
-            key_id=real.key_id,
-            binding=real.binding,
-            threshold=real.threshold,
-            shares=real.shares,
-            index=real.index,
-            value=bytes(b ^ 0xFF for b in real.value),
-        )
-        response = hand_over(tender, members[1], forged.to_json())
-    assert response.status_code == 400
-    assert "do not rebuild the opening key" in response.json()["detail"]
-    session = OpeningSession.objects.get()
-    assert session.state == OpeningState.COLLECTING
-    assert session.handovers.count() == 1
-    _unchanged(tender)
+        response = hand_over(tender, members[1], _forged(tender, members[1]))
+        assert response.status_code == 409
+        assert "do not rebuild the opening key" in response.json()["detail"]
+        assert "bids stay sealed" in response.json()["detail"]
+        session = OpeningSession.objects.get()
+        assert session.state == OpeningState.COLLECTING
+        _unchanged(tender)
+        # The officer discards the hand-overs; both members hand over again and it opens.
+        opening_shares_reset(tender_id=tender.pk, actor=officer)
+        assert session.handovers.count() == 0
+        assert AuditEvent.objects.filter(action="bids.opening.shares_reset").exists()
+        assert hand_over(tender, members[1]).status_code == 200
+        assert hand_over(tender, members[0]).status_code == 200
+        session.refresh_from_db()
+        assert session.state == OpeningState.RUNNING
+
+
+def test_wrong_share_among_more_than_k_does_not_block(authority, officer, approver, bidder):
+    tender, members = sealed_tender(authority=authority, officer=officer, approver=approver, n=3)
+    post_bid(client_for(bidder), tender, seal(tender, b"three members"))
+    with _late(tender):
+        session = opening_start(tender_id=tender.pk, actor=officer)
+        assert hand_over(tender, members[0], _forged(tender, members[0])).status_code == 200
+        assert hand_over(tender, members[1]).status_code == 409
+        assert hand_over(tender, members[2]).status_code == 200  # shares 2 and 3 rebuild it
+        session.refresh_from_db()
+        assert session.state == OpeningState.RUNNING
+        opening_run(session_id=session.pk)
+    tender.refresh_from_db()
+    assert tender.state == TenderState.OPENED
+    assert Bid.objects.get().intact is True
 
 
 def test_someone_elses_share_is_refused(tender_with_bids, officer):
