@@ -7,6 +7,8 @@ from typing import Any
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
 from rest_framework.parsers import BaseParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -72,6 +74,15 @@ class OpeningKeyApi(APIView):
 
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="bids_openingkey_get",
+        description=(
+            "The tender's opening public key (hybrid X25519 + ML-KEM-768, docs/envelope.md §1)."
+        ),
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def get(self, request: Request, reference: str) -> HttpResponse:
         tender = _tender(reference)
         key = opening_key_of(tender=tender)
@@ -83,6 +94,13 @@ class OpeningKeyApi(APIView):
 class ServiceKeyApi(APIView):
     permission_classes = [AllowAny]
 
+    @extend_schema(
+        operation_id="bids_servicekey_get",
+        description="The service's receipt verification key (Ed25519 + ML-DSA-65).",
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def get(self, request: Request) -> HttpResponse:
         return _json(service_signing_key().verify_key.to_json())
 
@@ -90,6 +108,16 @@ class ServiceKeyApi(APIView):
 class BidSubmitApi(APIView):
     parser_classes = [UnreadBodyParser]
 
+    @extend_schema(
+        operation_id="bids_bidsubmit_post",
+        description=(
+            "Submit a sealed bid: body = envelope "
+            "(application/vnd.zuschlag.envelope.v1), streamed; 201 = signed receipt."
+        ),
+        request={MEDIA_TYPE: OpenApiTypes.BINARY},
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def post(self, request: Request, reference: str, lot: int) -> HttpResponse:
         raw = request._request
         length_header = raw.META.get("CONTENT_LENGTH")
@@ -115,6 +143,13 @@ class BidSubmitApi(APIView):
 
 
 class BidWithdrawApi(APIView):
+    @extend_schema(
+        operation_id="bids_bidwithdraw_delete",
+        description="Withdraw a bid before the deadline; 200 = signed withdrawal receipt.",
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def delete(self, request: Request, reference: str, lot: int, bid: str) -> HttpResponse:
         withdrawn = bid_withdraw(
             tender_reference=reference, lot_number=lot, bid_public_id=bid, actor=request.user
@@ -123,6 +158,13 @@ class BidWithdrawApi(APIView):
 
 
 class BidLogApi(APIView):
+    @extend_schema(
+        operation_id="bids_bidlog_get",
+        description="The tender's hash-chained bid log (staff, and bidders of this tender).",
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def get(self, request: Request, reference: str) -> HttpResponse:
         tender = _tender(reference)
         if not may_see_bid_log(tender=tender, user=request.user):
@@ -137,6 +179,15 @@ class BidLogApi(APIView):
 class MemberKeyApi(APIView):
     parser_classes = [SmallRawBodyParser]
 
+    @extend_schema(
+        operation_id="bids_memberkey_post",
+        description=(
+            "Register the committee member's public key (JSON); the private key never arrives."
+        ),
+        request=OpenApiTypes.OBJECT,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def post(self, request: Request) -> Response:
         key = member_key_register(user=request.user, public_key_json=_small_body(request))
         return Response({"kid": key.kid}, status=201)
@@ -147,6 +198,15 @@ class MyShareApi(APIView):
         # The page asks for the envelope media type; errors still go out as JSON.
         return super().perform_content_negotiation(request, force=True)
 
+    @extend_schema(
+        operation_id="bids_myshare_get",
+        description=(
+            "The requesting member's sealed share of the opening key (after the opening started)."
+        ),
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.BINARY},
+        tags=["bids"],
+    )
     def get(self, request: Request, reference: str) -> HttpResponse:
         tender = _tender(reference)
         share = share_of_member(tender=tender, user=request.user)
@@ -160,6 +220,13 @@ class MyShareApi(APIView):
 
 
 class SessionKeyApi(APIView):
+    @extend_schema(
+        operation_id="bids_sessionkey_get",
+        description="This opening's session public key (shares are sealed to it).",
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def get(self, request: Request, reference: str) -> HttpResponse:
         tender = _tender(reference)
         session = opening_session_of(tender=tender)
@@ -171,6 +238,15 @@ class SessionKeyApi(APIView):
 class ShareHandoverApi(APIView):
     parser_classes = [SmallRawBodyParser]
 
+    @extend_schema(
+        operation_id="bids_sharehandover_post",
+        description=(
+            "Hand over a decrypted share (JSON) or one sealed to the session key (envelope)."
+        ),
+        request=OpenApiTypes.BINARY,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
     def post(self, request: Request, reference: str) -> Response:
         tender = _tender(reference)
         result: dict[str, Any] = share_handover(
