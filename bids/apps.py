@@ -11,3 +11,12 @@ class BidsConfig(AppConfig):
         # An opening interrupted by a crash (k shares in, bids partly decrypted) is finished by
         # the next timer tick: opening_run is idempotent and resumes where it stopped.
         register_deadline("bids.opening_resume", opening_resume_due, opening_resume_fire)
+
+        # Evaluation/award: GWB §134 standstill end (standstill → awarded), lapsed §56 requests.
+        from bids.services.award import standstill_due, standstill_fire
+        from bids.services.evaluation import document_request_lapse, document_requests_due
+
+        register_deadline("bids.standstill_end", standstill_due, standstill_fire)
+        register_deadline(
+            "bids.document_request_lapse", document_requests_due, document_request_lapse
+        )

@@ -4,6 +4,7 @@ from bids import views
 
 urlpatterns = [
     path("api/v1/", include("bids.api.urls")),
+    path("", include("bids.evaluation_urls")),  # evaluation / award / contract
     path("bids/", views.bidder_home, name="bidder-home"),
     path("bids/tenders/<str:reference>/", views.bid_tender_page, name="bid-tender"),
     path("bids/<uuid:public_id>/receipt.json", views.bid_receipt, name="bid-receipt"),

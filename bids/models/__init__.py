@@ -9,3 +9,24 @@ from bids.models.opening import OpeningSession, OpeningState, ShareHandover
 __all__ = ["Contract", "ContractLine", "ContractState"]
 __all__ += ["Bid", "BidLogEntry", "BidState", "EncryptedShare", "MemberKey", "OpeningKey"]
 __all__ += ["OpeningSession", "OpeningState", "ShareHandover"]
+from bids.models.award import (  # noqa: E402
+    AwardDecision,
+    AwardState,
+    InformationLetter,
+    ReviewRequest,
+)
+from bids.models.evaluation import (  # noqa: E402
+    BidExclusion,
+    BidResult,
+    DocumentRequest,
+    DocumentRequestState,
+    Evaluation,
+    EvaluationState,
+    ExclusionGround,
+    PriceMethod,
+    QualityScore,
+)
+
+__all__ += ["AwardDecision", "AwardState", "InformationLetter", "ReviewRequest"]
+__all__ += ["BidExclusion", "BidResult", "DocumentRequest", "DocumentRequestState"]
+__all__ += ["Evaluation", "EvaluationState", "ExclusionGround", "PriceMethod", "QualityScore"]

@@ -51,6 +51,14 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         default=ContractState.DRAFT, choices=ContractState.choices, protected=True, db_index=True
     )
     signed_on = models.DateField(null=True, blank=True)
+    # The approved award decision this contract carries out (None for contracts made by hand).
+    award = models.OneToOneField(
+        "bids.AwardDecision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="contract",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
