@@ -51,9 +51,12 @@ def is_tender_staff(*, tender: Tender, user: Any) -> bool:
 
 
 def may_see_bid_log(*, tender: Tender, user: Any) -> bool:
-    """Authority staff, and bidders who submitted to the tender (to check their receipts)."""
+    """Authority staff; bidders of the tender once the opening has started. Before that the log
+    would tell a bidder who else is bidding, which stays confidential until the opening."""
     if is_tender_staff(tender=tender, user=user):
         return True
+    if not OpeningSession.objects.filter(tender=tender).exists():
+        return False
     orgs = organisations_with_role(user, BIDDER_ROLES)
     return Bid.objects.filter(tender=tender, bidder_id__in=orgs).exists()
 

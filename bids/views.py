@@ -77,6 +77,7 @@ def bid_tender_page(request: HttpRequest, reference: str) -> HttpResponse:
             "lots": [(lot.number if lot else 1, lot) for lot in lots],
             "bids": mine,
             "key": opening_key_of(tender=tender),
+            "opening_started": opening_session_of(tender=tender) is not None,
             "is_open": tender.state == TenderState.PUBLISHED
             and tender.submission_deadline > timezone.now(),
         },

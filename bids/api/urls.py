@@ -22,6 +22,11 @@ urlpatterns = [
     ),
     path("tenders/<str:reference>/bid-log", views.BidLogApi.as_view(), name="bids-api-log"),
     path(
+        "tenders/<str:reference>/opening/checkpoint",
+        views.CheckpointApi.as_view(),
+        name="bids-api-checkpoint",
+    ),
+    path(
         "tenders/<str:reference>/opening/my-share",
         views.MyShareApi.as_view(),
         name="bids-api-my-share",

@@ -169,10 +169,36 @@ class BidLogApi(APIView):
         tender = _tender(reference)
         if not may_see_bid_log(tender=tender, user=request.user):
             raise BidForbiddenError(
-                _("The bid log is shown to the authority and to bidders of this tender only.")
+                _(
+                    "The bid log is shown to the authority, and to bidders of this tender once "
+                    "the opening has started (until then it would reveal who is bidding)."
+                )
             )
         response = _json(log_export(tender=tender.reference, entries=log_entries(tender=tender)))
         response["Content-Disposition"] = f'attachment; filename="{reference}-bid-log.json"'
+        return response
+
+
+class CheckpointApi(APIView):
+    @extend_schema(
+        operation_id="bids_checkpoint_get",
+        description=(
+            "The signed log checkpoint taken when the opening started (head and entry count "
+            "printed in the record): with the log it proves a receipt's bid was in the opening."
+        ),
+        request=None,
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        tags=["bids"],
+    )
+    def get(self, request: Request, reference: str) -> HttpResponse:
+        tender = _tender(reference)
+        session = opening_session_of(tender=tender)
+        if session is None or not may_see_bid_log(tender=tender, user=request.user):
+            raise BidForbiddenError(
+                _("The checkpoint exists once the opening has started, for staff and bidders.")
+            )
+        response = _json(session.checkpoint)
+        response["Content-Disposition"] = f'attachment; filename="{reference}-checkpoint.json"'
         return response
 
 

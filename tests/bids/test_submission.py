@@ -20,6 +20,7 @@ from bids.crypto import (
     receipt_verify,
 )
 from bids.models import Bid, BidLogEntry, BidState
+from bids.services.opening import opening_start
 from tests.bids.sealed import client_for, new_bidder, post_bid, seal, sealed_tender
 from workflows.models import AuditEvent
 
@@ -71,34 +72,12 @@ def test_bid_is_stored_as_ciphertext_with_signed_receipt_and_log_entry(tender_an
     assert fields["recorded_at"] == bid.received_at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def test_receipt_verifies_offline_with_the_bidder_cli(tender_and_members, bidder, tmp_path):
+def _verify_cli(*args: str) -> None:
     import subprocess
     import sys
 
-    tender, _ = tender_and_members
-    envelope = seal(tender, b"CLI check")
-    client = client_for(bidder)
-    receipt = post_bid(client, tender, envelope).content
-    (tmp_path / "r.json").write_bytes(receipt)
-    (tmp_path / "s.json").write_bytes(client.get("/api/v1/service-key").content)
-    (tmp_path / "log.json").write_bytes(
-        client.get(f"/api/v1/tenders/{tender.reference}/bid-log").content
-    )
-    (tmp_path / "b.zbid").write_bytes(envelope)
     done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bids.client",
-            "verify-receipt",
-            str(tmp_path / "r.json"),
-            "--service-key",
-            str(tmp_path / "s.json"),
-            "--log",
-            str(tmp_path / "log.json"),
-            "--envelope",
-            str(tmp_path / "b.zbid"),
-        ],
+        [sys.executable, "-m", "bids.client", "verify-receipt", *args],
         capture_output=True,
         text=True,
         check=False,
@@ -106,7 +85,34 @@ def test_receipt_verifies_offline_with_the_bidder_cli(tender_and_members, bidder
     assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_replace_supersedes_and_withdraw_logs(tender_and_members, bidder):
+def test_receipt_verifies_offline_and_against_the_opening_checkpoint(
+    tender_and_members, bidder, officer, tmp_path
+):
+    tender, _ = tender_and_members
+    envelope = seal(tender, b"CLI check")
+    receipt = post_bid(client_for(bidder), tender, envelope).content
+    (tmp_path / "r.json").write_bytes(receipt)
+    (tmp_path / "s.json").write_bytes(client_for(bidder).get("/api/v1/service-key").content)
+    (tmp_path / "b.zbid").write_bytes(envelope)
+    _verify_cli(str(tmp_path / "r.json"), "--service-key", str(tmp_path / "s.json"),
+                "--envelope", str(tmp_path / "b.zbid"))  # fmt: skip
+    # Before the opening the log would reveal the other bidders: staff only.
+    log_url = f"/api/v1/tenders/{tender.reference}/bid-log"
+    checkpoint_url = f"/api/v1/tenders/{tender.reference}/opening/checkpoint"
+    assert client_for(bidder).get(log_url).status_code == 403
+    assert client_for(officer).get(log_url).status_code == 200
+    with freeze_time(tender.opening_at + timedelta(minutes=1)):
+        opening_start(tender_id=tender.pk, actor=officer)
+        client = client_for(bidder)
+        (tmp_path / "log.json").write_bytes(client.get(log_url).content)
+        (tmp_path / "cp.json").write_bytes(client.get(checkpoint_url).content)
+        assert client_for(new_bidder()).get(checkpoint_url).status_code == 403
+    _verify_cli(str(tmp_path / "r.json"), "--service-key", str(tmp_path / "s.json"),
+                "--log", str(tmp_path / "log.json"), "--checkpoint", str(tmp_path / "cp.json"),
+                "--envelope", str(tmp_path / "b.zbid"))  # fmt: skip
+
+
+def test_replace_supersedes_and_withdraw_logs(tender_and_members, bidder, officer):
     tender, _ = tender_and_members
     client = client_for(bidder)
     first = json.loads(post_bid(client, tender, seal(tender, b"v1")).content)["receipt"]
@@ -125,7 +131,7 @@ def test_replace_supersedes_and_withdraw_logs(tender_and_members, bidder):
     assert new.state == BidState.WITHDRAWN
     events = list(BidLogEntry.objects.order_by("position").values_list("event", flat=True))
     assert events == ["bid.submitted", "bid.replaced", "bid.withdrawn"]
-    export = client.get(f"/api/v1/tenders/{tender.reference}/bid-log").content
+    export = client_for(officer).get(f"/api/v1/tenders/{tender.reference}/bid-log").content
     ref, entries, head = log_import(export)
     assert log_verify(tender=ref, entries=entries) == head
 

@@ -90,8 +90,6 @@ def test_sealed_bid_from_browser_to_record(
     download.value.save_as(receipt)
     service_key = tmp_path / "service.json"
     service_key.write_bytes(page.request.get("/api/v1/service-key").body())
-    log = tmp_path / "log.json"
-    log.write_bytes(page.request.get(f"/api/v1/tenders/{tender.reference}/bid-log").body())
     bid = Bid.objects.get(tender=tender)
     offline = subprocess.run(
         [
@@ -102,8 +100,6 @@ def test_sealed_bid_from_browser_to_record(
             str(receipt),
             "--service-key",
             str(service_key),
-            "--log",
-            str(log),
         ],
         capture_output=True,
         text=True,
@@ -155,3 +151,32 @@ def test_sealed_bid_from_browser_to_record(
     bid.refresh_from_db()
     assert bid.intact is True
     assert MARKER in bid.document.read()
+
+    # The bidder proves its bid was in the opening: log + signed checkpoint from its page.
+    _switch(page, login_as, bidder)
+    page.goto(f"/bids/tenders/{tender.reference}/")
+    log, checkpoint = tmp_path / "log.json", tmp_path / "checkpoint.json"
+    for link, target in (("#bid-log-link", log), ("#checkpoint-link", checkpoint)):
+        with page.expect_download() as download:
+            page.click(link)
+        download.value.save_as(target)
+    offline = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bids.client",
+            "verify-receipt",
+            str(receipt),
+            "--service-key",
+            str(service_key),
+            "--log",
+            str(log),
+            "--checkpoint",
+            str(checkpoint),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert offline.returncode == 0, offline.stdout + offline.stderr
+    screenshot("bidder-after-opening")
