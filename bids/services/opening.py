@@ -359,13 +359,14 @@ def _spool() -> Path:
 
 
 def _open_one(*, bid_id: int, key: HybridPrivateKey) -> None:
-    fd, name = tempfile.mkstemp(dir=_spool(), suffix=".open")
-    tmp = Path(name)
+    tmp: Path | None = None
     try:
         with transaction.atomic():
             bid = Bid.objects.select_for_update().select_related("tender").get(pk=bid_id)
             if bid.state != BidState.SUBMITTED:
                 return  # opened by an earlier (interrupted) run
+            fd, name = tempfile.mkstemp(dir=_spool(), suffix=".open")
+            tmp = Path(name)
             error = ""
             plaintext_size = None
             try:
@@ -396,7 +397,8 @@ def _open_one(*, bid_id: int, key: HybridPrivateKey) -> None:
             else:
                 bid.save(update_fields=fields)
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
 
 
 def _store_plaintext(bid: Bid, tmp: Path) -> str:
