@@ -140,14 +140,18 @@ def test_full_evaluation_ranks_and_moves_tender(authority, officer, evaluator, e
     evaluation = evaluation_rank(tender_id=tender.pk, actor=officer)
     tender.refresh_from_db()
     assert tender.state == TenderState.EVALUATED
-    assert evaluation.state == EvaluationState.RANKED and evaluation.tie_seed
+    assert evaluation.state == EvaluationState.RANKED
+    assert evaluation.tie_seed
     results = {r.bid_id: r for r in BidResult.objects.all()}
     # a: price 10*90000/100000 = 9.0000 → 60*9/10 = 54.0000; quality mean 8.5 → 34.0000 → 88.00
     # b: price 7.2000 → 43.2000; quality 10 → 40.0000 → 83.20
     # c: price 10 → 60.0000; quality 5.5 → 22.0000 → 82.00
-    assert results[a.pk].total == D("88.00") and results[a.pk].rank == 1
-    assert results[b.pk].total == D("83.20") and results[b.pk].rank == 2
-    assert results[c.pk].total == D("82.00") and results[c.pk].rank == 3
+    assert results[a.pk].total == D("88.00")
+    assert results[a.pk].rank == 1
+    assert results[b.pk].total == D("83.20")
+    assert results[b.pk].rank == 2
+    assert results[c.pk].total == D("82.00")
+    assert results[c.pk].rank == 3
     assert results[a.pk].price_points == D("9.0000")
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {"bids.bid.admitted", "bids.evaluation.ranked", "tenders.tender.evaluated"} <= actions
@@ -222,7 +226,7 @@ def test_rank_refused_until_everything_decided(authority, officer, evaluator):
 
 
 def test_exclusion_with_ground_and_reason(authority, officer):
-    tender, (a, b) = opened_tender(
+    _tender, (a, b) = opened_tender(
         authority=authority, officer=officer, prices=["100", "90"], intact=[True, False]
     )
     with pytest.raises(ConflictError, match="not intact"):
@@ -245,7 +249,7 @@ def test_exclusion_with_ground_and_reason(authority, officer):
 
 
 def test_document_request_inbox_answer_and_deadline(authority, officer, settings):
-    tender, (a,) = opened_tender(authority=authority, officer=officer, prices=["100"])
+    _tender, (a,) = opened_tender(authority=authority, officer=officer, prices=["100"])
     due = timezone.now() + timedelta(days=3)
     with pytest.raises(ValidationFailedError, match="future"):
         document_request_create(
@@ -256,7 +260,8 @@ def test_document_request_inbox_answer_and_deadline(authority, officer, settings
     )
     user = bidder_user(a)
     note = Notification.objects.get(recipient=user, kind="document_request")
-    assert "Handelsregisterauszug" in note.body and str(request.public_id) in note.url
+    assert "Handelsregisterauszug" in note.body
+    assert str(request.public_id) in note.url
     settings.ZUSCHLAG_MAX_DOCUMENT_BYTES = 10
     with pytest.raises(TooLargeError):
         document_request_answer(
