@@ -48,7 +48,7 @@ from workflows.timers import deadlines_tick
             True,
             date(2026, 3, 30),
             date(2026, 3, 31),
-            datetime(2026, 3, 30, 22, 0),
+            datetime(2026, 3, 30, 22, 0, tzinfo=UTC),
         ),
         # 23:30 UTC is already the 21st in Berlin; the period spans the end of summer time.
         (
@@ -56,7 +56,7 @@ from workflows.timers import deadlines_tick
             True,
             date(2026, 10, 31),
             date(2026, 11, 1),
-            datetime(2026, 10, 31, 23, 0),
+            datetime(2026, 10, 31, 23, 0, tzinfo=UTC),
         ),
         # By post: 15 days across a month end.
         (
@@ -64,7 +64,7 @@ from workflows.timers import deadlines_tick
             False,
             date(2026, 2, 15),
             date(2026, 2, 16),
-            datetime(2026, 2, 15, 23, 0),
+            datetime(2026, 2, 15, 23, 0, tzinfo=UTC),
         ),
         # Leap year: 20 Feb 2028 + 10 = 1 March.
         (
@@ -72,7 +72,7 @@ from workflows.timers import deadlines_tick
             True,
             date(2028, 3, 1),
             date(2028, 3, 2),
-            datetime(2028, 3, 1, 23, 0),
+            datetime(2028, 3, 1, 23, 0, tzinfo=UTC),
         ),
         # Sent at 23:59 Berlin on 31 Dec: the dispatch day is still 31 Dec.
         (
@@ -80,14 +80,14 @@ from workflows.timers import deadlines_tick
             True,
             date(2027, 1, 10),
             date(2027, 1, 11),
-            datetime(2027, 1, 10, 23, 0),
+            datetime(2027, 1, 10, 23, 0, tzinfo=UTC),
         ),
     ],
 )
 def test_standstill_period(sent, electronic, last_day, earliest, ends_utc):
     got_last, got_earliest, ends_at = standstill_period(sent_at=sent, electronic=electronic)
     assert (got_last, got_earliest) == (last_day, earliest)
-    assert ends_at.astimezone(UTC).replace(tzinfo=None) == ends_utc
+    assert ends_at == ends_utc
     assert ends_at.astimezone(BERLIN).hour == 0
 
 
