@@ -95,8 +95,10 @@ def test_conclusion_after_standstill_makes_contract_and_valid_notices(
         )
     tender.refresh_from_db()
     assert tender.state == TenderState.CONCLUDED
-    assert contract.state == ContractState.CONCLUDED and contract.is_invoiceable
-    assert contract.supplier == a.bidder and contract.authority == authority
+    assert contract.state == ContractState.CONCLUDED
+    assert contract.is_invoiceable
+    assert contract.supplier == a.bidder
+    assert contract.authority == authority
     assert contract.value_net == a.price
     assert contract.buyer_reference == authority.leitweg_id
     assert contract.order_reference == "PO-4711"
@@ -109,7 +111,8 @@ def test_conclusion_after_standstill_makes_contract_and_valid_notices(
     xml = pubs.get(kind="eforms")
     doc = etree.fromstring(xml.content.encode("utf-8"), SAFE)
     assert can_schema.validate(doc), "\n".join(str(e) for e in can_schema.error_log)
-    assert a.bidder.name in xml.content and "ContractAwardNotice" in xml.content
+    assert a.bidder.name in xml.content
+    assert "ContractAwardNotice" in xml.content
     releases = [json.loads(p.content) for p in pubs.filter(kind="ocds")]
     assert {tuple(r["tag"]) for r in releases} == {("award",), ("contract",)}
     for release in releases:
