@@ -51,7 +51,7 @@ def release_validator(shared_dir):
 def test_conclusion_refused_during_standstill(authority, officer, approver, evaluator):
     tender, _bids, _letters = notified(authority, officer, approver, evaluator, at=SENT)
     with freeze_time(datetime(2026, 3, 30, 23, 59, tzinfo=BERLIN)):
-        with pytest.raises(ConflictError, match="31.03.2026") as info:
+        with pytest.raises(ConflictError, match=r"31\.03\.2026") as info:
             contract_conclude(tender_id=tender.pk, actor=officer, signed_on=date(2026, 3, 30))
     assert info.value.code == "standstill"
     assert not Contract.objects.exists()
