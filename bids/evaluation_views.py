@@ -6,6 +6,7 @@ services check again (the page is only a convenience)."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -120,8 +121,22 @@ def _datetime(value: str, name: str) -> datetime:
     return moment
 
 
+def _uuid(value: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise Http404 from None
+
+
 def _bid_of(tender: Tender, post: Any) -> Bid:
-    return get_object_or_404(Bid, tender=tender, public_id=post.get("bid", ""))
+    return get_object_or_404(Bid, tender=tender, public_id=_uuid(post.get("bid", "")))
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ValidationFailedError(_("“%s” is not a number.") % value) from None
 
 
 def _run(action: str, request: HttpRequest, tender: Tender) -> str:
@@ -157,7 +172,7 @@ def _run(action: str, request: HttpRequest, tender: Tender) -> str:
     if action == "score":
         evaluation_services.quality_score_record(
             bid_id=_bid_of(tender, post).pk,
-            criterion_id=int(post.get("criterion") or 0),
+            criterion_id=_int(post.get("criterion")),
             actor=user,
             points=post.get("points", ""),
             justification=post.get("justification", ""),
@@ -170,12 +185,14 @@ def _run(action: str, request: HttpRequest, tender: Tender) -> str:
         award_services.award_propose(
             tender_id=tender.pk,
             actor=user,
-            lot_number=int(post.get("lot") or 1),
+            lot_number=_int(post.get("lot") or 1),
             reasons=post.get("reasons", ""),
         )
         return _("Award proposed; an approver must confirm it.")
     if action in ("approve", "reject"):
-        decision = get_object_or_404(AwardDecision, tender=tender, public_id=post.get("decision"))
+        decision = get_object_or_404(
+            AwardDecision, tender=tender, public_id=_uuid(post.get("decision", ""))
+        )
         if action == "approve":
             award_services.award_approve(decision_id=decision.pk, actor=user)
             return _("Award approved.")
@@ -200,7 +217,7 @@ def _run(action: str, request: HttpRequest, tender: Tender) -> str:
         )
         return _("Review request recorded; the tender is suspended.")
     if action == "review_close":
-        review = get_object_or_404(ReviewRequest, tender=tender, pk=int(post.get("review") or 0))
+        review = get_object_or_404(ReviewRequest, tender=tender, pk=_int(post.get("review")))
         award_services.review_request_close(
             review_id=review.pk, actor=user, outcome=post.get("outcome", "")
         )
@@ -209,7 +226,7 @@ def _run(action: str, request: HttpRequest, tender: Tender) -> str:
         contract_services.contract_conclude(
             tender_id=tender.pk,
             actor=user,
-            lot_number=int(post.get("lot") or 1),
+            lot_number=_int(post.get("lot") or 1),
             signed_on=_date(post.get("signed_on", ""), "signed_on"),
             starts_on=_date(post["starts_on"], "starts_on") if post.get("starts_on") else None,
             ends_on=_date(post["ends_on"], "ends_on") if post.get("ends_on") else None,

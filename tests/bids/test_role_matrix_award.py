@@ -148,3 +148,18 @@ def test_bidder_answers_its_request_only(authority, officer):
     assert got.status_code == 200
     assert b"".join(got.streaming_content) == b"%PDF-1.7 answer"
     assert client(bidder_user(b)).get(download).status_code == 404
+
+
+def test_bad_input_is_refused_cleanly(authority, officer, evaluator):
+    tender, (bid,) = opened_tender(authority=authority, officer=officer, prices=["100"])
+    url = reverse("evaluation-action", kwargs={"reference": tender.reference})
+    assert client(officer).post(url, {"action": "admit", "bid": "not-a-uuid"}).status_code == 404
+    bid_admit(bid_id=bid.pk, actor=officer)
+    response = client(evaluator).post(
+        url,
+        {"action": "score", "bid": str(bid.public_id), "criterion": "x", "points": "7"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert "“x”" in response.content.decode()
+    assert not QualityScore.objects.exists()
