@@ -16,6 +16,7 @@ from bids.models import Bid, BidState
 from procurement.core.models import Organisation, User
 from procurement.core.roles import Role
 from tenders.models import Tender, TenderState
+from tenders.services import LotInput, lot_save
 from tests.factories import OperatorFactory, person
 from tests.tenders.factories import draft_tender
 
@@ -26,10 +27,24 @@ def opened_tender(
     officer: User,
     prices: list[Decimal | str | None],
     intact: list[bool] | None = None,
+    lots: list[int] | None = None,
     **overrides: Any,
 ) -> tuple[Tender, list[Bid]]:
-    """A tender (criteria price 60 / quality 40) whose bids were opened, one per price."""
+    """A tender (criteria price 60 / quality 40) whose bids were opened, one per price;
+    ``lots`` gives each bid's lot number (the tender then has those lots)."""
     tender = draft_tender(authority=authority, officer=officer, **overrides)
+    lot_rows = {}
+    for number in sorted(set(lots or [])):
+        lot_rows[number] = lot_save(
+            tender_id=tender.pk,
+            actor=officer,
+            data=LotInput(
+                number=number,
+                title=f"Los {number}",
+                cpv_main="39130000-2",
+                estimated_value=Decimal("150000.00"),
+            ),
+        )
     now = timezone.now()
     Tender.objects.filter(pk=tender.pk).update(
         state=TenderState.OPENED,
@@ -45,7 +60,8 @@ def opened_tender(
         bids.append(
             Bid.objects.create(
                 tender=tender,
-                lot_number=1,
+                lot_number=lots[i] if lots else 1,
+                lot=lot_rows.get(lots[i]) if lots else None,
                 bidder=bidder,
                 ciphertext=f"bids/{tender.public_id}/{uuid.uuid4().hex}.zbid",
                 ciphertext_sha256="0" * 64,

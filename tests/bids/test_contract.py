@@ -141,3 +141,63 @@ def test_french_buyer_service_code_and_engagement_number(authority, officer, app
         )
     assert contract.buyer_reference == "SERVICE-ACHATS"
     assert contract.order_reference == "EJ-2026-000123"
+
+
+def test_two_lots_each_get_a_contract_then_the_tender_concludes(
+    authority, officer, approver, evaluator, can_schema, release_validator
+):
+    from bids.services.award import award_approve, award_notify, award_propose
+    from bids.services.evaluation import bid_admit, evaluation_rank, quality_score_record
+    from tenders.models import AwardCriterion
+    from tests.bids.factories_award import opened_tender
+
+    with freeze_time(SENT):
+        tender, bids = opened_tender(
+            authority=authority,
+            officer=officer,
+            prices=["100", "120", "200", "180"],
+            lots=[1, 1, 2, 2],
+        )
+        quality = AwardCriterion.objects.get(tender=tender, kind="quality")
+        for bid in bids:
+            bid_admit(bid_id=bid.pk, actor=officer)
+            quality_score_record(
+                bid_id=bid.pk,
+                criterion_id=quality.pk,
+                actor=evaluator,
+                points="8",
+                justification="gut",
+            )
+        evaluation_rank(tender_id=tender.pk, actor=officer)
+        for lot in (1, 2):
+            decision = award_propose(
+                tender_id=tender.pk, actor=officer, lot_number=lot, reasons="r"
+            )
+            award_approve(decision_id=decision.pk, actor=approver)
+        letters = award_notify(tender_id=tender.pk, actor=officer)
+    assert {letter.bid_id for letter in letters} == {bids[1].pk, bids[2].pk}
+    with freeze_time(datetime(2026, 4, 1, 9, 0, tzinfo=BERLIN)):
+        first = contract_conclude(
+            tender_id=tender.pk, actor=officer, lot_number=1, signed_on=date(2026, 4, 1)
+        )
+        tender.refresh_from_db()
+        assert tender.state == TenderState.AWARDED
+        second = contract_conclude(
+            tender_id=tender.pk, actor=officer, lot_number=2, signed_on=date(2026, 4, 1)
+        )
+    assert (first.supplier, first.lot.number) == (bids[0].bidder, 1)
+    assert (second.supplier, second.lot.number) == (bids[3].bidder, 2)
+    tender.refresh_from_db()
+    assert tender.state == TenderState.CONCLUDED
+    xml = TenderPublication.objects.get(tender=tender, kind="eforms").content
+    doc = etree.fromstring(xml.encode("utf-8"), SAFE)
+    assert can_schema.validate(doc), "\n".join(str(e) for e in can_schema.error_log)
+    for pub in TenderPublication.objects.filter(tender=tender, kind="ocds"):
+        release = json.loads(pub.content)
+        assert not list(release_validator.iter_errors(release))
+    contract_release = json.loads(
+        TenderPublication.objects.get(
+            tender=tender, kind="ocds", content__contains='"contract"'
+        ).content
+    )
+    assert len(contract_release["contracts"]) == 2
