@@ -1,0 +1,72 @@
+"""Portal behaviour that exists for speed: the bounded result count."""
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from tests.tenders.portal_factories import make_tender
+
+pytestmark = pytest.mark.django_db
+
+
+def _summary(response) -> tuple[str, str]:
+    html = response.content.decode()
+    count = re.search(r'id="result-count">([^<]*)<', html).group(1).strip()
+    current = re.search(r'class="current">([^<]*)<', html)
+    return count, current.group(1).strip() if current else ""
+
+
+def test_count_is_exact_when_results_end_inside_the_window(client):
+    for n in range(12):
+        make_tender(title=f"Sanierung {n}")
+    response = client.get(reverse("portal-list"), {"per_page": 10})
+    paginator = response.context["paginator"]
+    assert paginator.count == 12
+    assert not paginator.count_is_lower_bound
+    count, current = _summary(response)
+    assert count.startswith("12 ")
+    assert "≥" not in count
+    assert current.endswith(" 2")  # "page 1 of 2"
+
+
+def test_count_beyond_the_window_is_shown_as_a_lower_bound_and_every_page_stays_reachable(
+    client,
+):
+    tenders = [make_tender(title=f"Sanierung {n}") for n in range(61)]
+    newest_first = sorted(tenders, key=lambda t: t.published_at, reverse=True)
+    # page 1 of 10 per page: the count looks 4 pages ahead (50 results) and stops there
+    first = client.get(reverse("portal-list"), {"q": "sanierung", "per_page": 10})
+    assert first.context["paginator"].count_is_lower_bound
+    assert first.context["paginator"].count == 50
+    count, current = _summary(first)
+    assert count.startswith("≥ 50 ")
+    assert current.endswith("≥ 5")
+    assert first.context["page"].has_next()
+    # walking on moves the window: page 5 counts up to 90, finds all 61 and knows the end
+    fifth = client.get(reverse("portal-list"), {"q": "sanierung", "per_page": 10, "page": 5})
+    paginator = fifth.context["paginator"]
+    assert paginator.count == 61
+    assert not paginator.count_is_lower_bound
+    assert paginator.num_pages == 7
+    last = client.get(reverse("portal-list"), {"q": "sanierung", "per_page": 10, "page": 7})
+    assert [t.reference for t in last.context["page"].object_list] == [
+        newest_first[60].reference
+    ]
+    assert not last.context["page"].has_next()
+
+
+def test_a_page_past_the_end_shows_the_last_page(client):
+    for n in range(15):
+        make_tender(title=f"Sanierung {n}")
+    response = client.get(reverse("portal-list"), {"per_page": 10, "page": 99})
+    assert response.context["page"].number == 2
+    assert response.context["paginator"].count == 15
+
+
+def test_garbage_page_number_shows_the_first_page(client):
+    for n in range(3):
+        make_tender(title=f"Sanierung {n}")
+    response = client.get(reverse("portal-list"), {"page": "x'; drop"})
+    assert response.status_code == 200
+    assert response.context["page"].number == 1
