@@ -117,6 +117,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     results = _results_html(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
+    bounded = paginator.count_is_lower_bound
     return render(
         request,
         "tenders/portal/list.html",
@@ -125,10 +126,8 @@ def portal_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "results": results,
             "paginator": paginator,
-            "count_prefix": "≥ " if paginator.count_is_lower_bound else "",
-            "pages_total": (
-                f"≥ {paginator.num_pages}" if paginator.count_is_lower_bound else paginator.num_pages
-            ),
+            "count_prefix": "≥ " if bounded else "",
+            "pages_total": f"≥ {paginator.num_pages}" if bounded else paginator.num_pages,
             "querystring": params.urlencode(),
             "per_page": paginator.per_page,
             "page_sizes": PAGE_SIZES,

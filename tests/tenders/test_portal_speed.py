@@ -50,9 +50,7 @@ def test_count_beyond_the_window_is_shown_as_a_lower_bound_and_every_page_stays_
     assert not paginator.count_is_lower_bound
     assert paginator.num_pages == 7
     last = client.get(reverse("portal-list"), {"q": "sanierung", "per_page": 10, "page": 7})
-    assert [t.reference for t in last.context["page"].object_list] == [
-        newest_first[60].reference
-    ]
+    assert [t.reference for t in last.context["page"].object_list] == [newest_first[60].reference]
     assert not last.context["page"].has_next()
 
 
