@@ -5,6 +5,12 @@ class BidsConfig(AppConfig):
     name = "bids"
 
     def ready(self) -> None:
+        from bids.services.keys import opening_key_at_publication
+        from tenders.hooks import register_publication_step
+
+        # A published tender gets its opening key once its committee has registered keys.
+        register_publication_step(opening_key_at_publication)
+
         from bids.services.opening import opening_resume_due, opening_resume_fire
         from workflows.timers import register_deadline
 

@@ -13,6 +13,7 @@ from procurement.core.models import User
 from procurement.core.roles import Role
 from procurement.core.timeutil import berlin_date
 from tenders.errors import TenderStateError, TenderValidationError
+from tenders.hooks import run_publication_steps
 from tenders.models import CancellationGround, Tender, TenderState
 from tenders.services._common import authorize_transition, lock_tender
 from tenders.services.drafting import ensure_ready, tender_problems
@@ -127,11 +128,8 @@ def tender_publish(*, tender_id: int, actor: User) -> Tender:
     from tenders.services.publication import publication_store_all
 
     publication_store_all(tender=tender)
-    # bids (issue 3, sealed bids): the tender's opening key is made at publication once every
-    # committee member has registered a personal key; bids.services.keys owns the details.
-    from bids.services.keys import opening_key_at_publication
-
-    opening_key_at_publication(tender=tender, actor=actor)
+    # Apps built on tenders add their steps (bids: the opening key) without tenders importing them.
+    run_publication_steps(tender=tender, actor=actor)
     return tender
 
 
