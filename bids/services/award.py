@@ -104,7 +104,7 @@ def award_propose(
 
 def _lock_decision(decision_id: int) -> AwardDecision:
     return (
-        AwardDecision.objects.select_for_update()
+        AwardDecision.objects.select_for_update(of=("self",))
         .select_related("tender__authority", "winner__bidder")
         .get(pk=decision_id)
     )
@@ -201,7 +201,7 @@ def award_notify(*, tender_id: int, actor: Any, electronic: bool = True) -> list
         BidResult.objects.filter(evaluation__tender=tender).values_list("lot_number", flat=True)
     )
     decisions = list(
-        AwardDecision.objects.select_for_update()
+        AwardDecision.objects.select_for_update(of=("self",))
         .filter(tender=tender, state=AwardState.APPROVED)
         .select_related("winner__bidder")
     )

@@ -93,7 +93,7 @@ def contract_conclude(
             % tender.get_state_display()
         )
     decision = (
-        AwardDecision.objects.select_for_update()
+        AwardDecision.objects.select_for_update(of=("self",))
         .select_related("winner__bidder", "winner__lot")
         .filter(tender=tender, lot_number=lot_number, state=AwardState.NOTIFIED)
         .first()
