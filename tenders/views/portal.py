@@ -4,7 +4,7 @@ import base64
 from typing import Any
 from urllib.parse import quote
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -26,6 +26,7 @@ from tenders.portal_selectors import (
     document_version_public_get,
     public_question_text,
     tender_eforms_notice,
+    tender_list_rows,
     tender_ocds_package,
     tender_portal_list,
     tender_public_by_ocid,
@@ -62,13 +63,24 @@ class WindowedPaginator(Paginator):
         self.count_is_lower_bound = False
 
     @cached_property
-    def count(self) -> int:
-        # One query: SELECT COUNT(*) FROM (SELECT … LIMIT n + 1).
-        found = self.object_list[: self.count_limit + 1].count()
-        if found > self.count_limit:
+    def _ids(self) -> list[int]:
+        # The ids of the window in one query; the count and the page both come from it, so a
+        # search that has to read many rows (a rare word on SQLite) reads them once, not twice.
+        ids = list(self.object_list.values_list("pk", flat=True)[: self.count_limit + 1])
+        if len(ids) > self.count_limit:
             self.count_is_lower_bound = True
-            return self.count_limit
-        return found
+            del ids[self.count_limit :]
+        return ids
+
+    @cached_property
+    def count(self) -> int:
+        return len(self._ids)
+
+    def page(self, number: Any) -> Page:
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        ids = self._ids[bottom : bottom + self.per_page]
+        return self._get_page(tender_list_rows(ids=ids), number, self)
 
 
 def _page_size(request: HttpRequest) -> int:
