@@ -83,46 +83,78 @@ PRIVATE: dict[str, tuple[str, Builder]] = {
     "officer-tender-detail": ("authority", lambda w: {"pk": w.draft.pk}),
     "officer-tender-edit": ("authority", lambda w: {"pk": w.draft.pk}),
     "officer-lot-add": ("authority", lambda w: {"pk": w.draft.pk}),
-    "officer-lot-edit": ("authority", lambda w: None if w.objs.get("lot") is None else {
-        "pk": w.objs["lot"].tender_id, "lot_id": w.objs["lot"].pk}),
+    "officer-lot-edit": (
+        "authority",
+        lambda w: (
+            None
+            if w.objs.get("lot") is None
+            else {"pk": w.objs["lot"].tender_id, "lot_id": w.objs["lot"].pk}
+        ),
+    ),
     "officer-criteria": ("authority", lambda w: {"pk": w.draft.pk}),
     "officer-committee": ("authority", lambda w: {"pk": w.draft.pk}),
     "officer-document-add": ("authority", lambda w: {"pk": w.draft.pk}),
-    "officer-document-version": ("authority", lambda w: None if w.objs.get("draft_doc") is None
-                                 else {"pk": w.objs["draft_doc"].tender_id,
-                                       "document_id": w.objs["draft_doc"].pk}),
-    "officer-document-download": ("authority", lambda w: _obj(w, "draft_doc", "public_id",
-                                                              "public_id")),
-    "officer-question-answer": ("authority", lambda w: None if w.objs.get("question") is None
-                                else {"pk": w.objs["question"].tender_id,
-                                      "question_id": w.objs["question"].pk}),
-    "officer-tender-transition": ("authority", lambda w: {"pk": w.draft.pk,
-                                                          "action": "submit"}),
+    "officer-document-version": (
+        "authority",
+        lambda w: (
+            None
+            if w.objs.get("draft_doc") is None
+            else {"pk": w.objs["draft_doc"].tender_id, "document_id": w.objs["draft_doc"].pk}
+        ),
+    ),
+    "officer-document-download": (
+        "authority",
+        lambda w: _obj(w, "draft_doc", "public_id", "public_id"),
+    ),
+    "officer-question-answer": (
+        "authority",
+        lambda w: (
+            None
+            if w.objs.get("question") is None
+            else {"pk": w.objs["question"].tender_id, "question_id": w.objs["question"].pk}
+        ),
+    ),
+    "officer-tender-transition": ("authority", lambda w: {"pk": w.draft.pk, "action": "submit"}),
     # Bidder pages of a tender: an unpublished tender must not exist for bidders.
     "bidder-tender": ("bidder", lambda w: {"pk": w.draft.pk}),
     "bidder-interest": ("bidder", lambda w: {"pk": w.draft.pk}),
     "bidder-question": ("bidder", lambda w: {"pk": w.draft.pk}),
     "tender-inbox": ("list", lambda w: {}),
     # Marking read is a redirect whatever the id; the check is that it changes nothing (below).
-    "tender-inbox-read": ("own-notification", lambda w: _obj(w, "notification", "pk",
-                                                             "notification_id")),
+    "tender-inbox-read": (
+        "own-notification",
+        lambda w: _obj(w, "notification", "pk", "notification_id"),
+    ),
     "bids-api-member-key": ("self", lambda w: {}),
     "bids-api-submit": ("bidder", lambda w: {"reference": w.draft.reference, "lot": 1}),
-    "bids-api-withdraw": ("bidder", lambda w: None if w.objs.get("bid") is None else {
-        "reference": w.objs["bid"].tender.reference, "lot": 1,
-        "bid": w.objs["bid"].public_id}),
+    "bids-api-withdraw": (
+        "bidder",
+        lambda w: (
+            None
+            if w.objs.get("bid") is None
+            else {
+                "reference": w.objs["bid"].tender.reference,
+                "lot": 1,
+                "bid": w.objs["bid"].public_id,
+            }
+        ),
+    ),
     "bids-api-log": ("authority", lambda w: {"reference": w.published.reference}),
     "bids-api-my-share": ("authority", lambda w: {"reference": w.published.reference}),
     "bids-api-session-key": ("authority", lambda w: {"reference": w.published.reference}),
     "bids-api-shares": ("authority", lambda w: {"reference": w.published.reference}),
     "evaluation": ("authority", lambda w: {"reference": w.published.reference}),
     "evaluation-action": ("authority", lambda w: {"reference": w.published.reference}),
-    "evaluation-request-response": ("authority", lambda w: _obj(w, "docrequest", "public_id",
-                                                                "public_id")),
+    "evaluation-request-response": (
+        "authority",
+        lambda w: _obj(w, "docrequest", "public_id", "public_id"),
+    ),
     "bidder-award-inbox": ("list", lambda w: {}),
     "bidder-award-letter": ("bidder", lambda w: _obj(w, "letter", "public_id", "public_id")),
-    "bidder-document-request": ("bidder", lambda w: _obj(w, "docrequest", "public_id",
-                                                         "public_id")),
+    "bidder-document-request": (
+        "bidder",
+        lambda w: _obj(w, "docrequest", "public_id", "public_id"),
+    ),
     "bidder-home": ("list", lambda w: {}),
     "bid-tender": ("bidder", lambda w: {"reference": w.draft.reference}),
     "bid-receipt": ("bidder", lambda w: _obj(w, "bid", "public_id", "public_id")),
@@ -135,32 +167,44 @@ PRIVATE: dict[str, tuple[str, Builder]] = {
     "opening-record": ("authority", lambda w: {"reference": w.published.reference}),
     "api-invoices": ("list", lambda w: {}),
     "api-invoice": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id")),
-    "api-invoice-report": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id",
-                                                        fmt="json")),
-    "api-invoice-action": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id",
-                                                        action="approve")),
+    "api-invoice-report": (
+        "authority",
+        lambda w: _obj(w, "invoice", "public_id", "public_id", fmt="json"),
+    ),
+    "api-invoice-action": (
+        "authority",
+        lambda w: _obj(w, "invoice", "public_id", "public_id", action="approve"),
+    ),
     "ap-inbox": ("list", lambda w: {}),
     "ap-upload": ("self", lambda w: {}),
     "ap-bulk": ("self", lambda w: {}),
     "ap-bulk-progress": ("authority", lambda w: _obj(w, "bulkjob", "public_id", "public_id")),
     "ap-payment-runs": ("list", lambda w: {}),
-    "ap-payment-run-file": ("authority", lambda w: _obj(w, "paymentrun", "public_id",
-                                                         "public_id", kind="csv")),
+    "ap-payment-run-file": (
+        "authority",
+        lambda w: _obj(w, "paymentrun", "public_id", "public_id", kind="csv"),
+    ),
     "ap-invoice": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id")),
-    "ap-invoice-original": ("authority", lambda w: _obj(w, "invoice", "public_id",
-                                                         "public_id")),
-    "ap-invoice-report": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id",
-                                                       fmt="json")),
-    "ap-invoice-action": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id",
-                                                       action="approve")),
+    "ap-invoice-original": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id")),
+    "ap-invoice-report": (
+        "authority",
+        lambda w: _obj(w, "invoice", "public_id", "public_id", fmt="json"),
+    ),
+    "ap-invoice-action": (
+        "authority",
+        lambda w: _obj(w, "invoice", "public_id", "public_id", action="approve"),
+    ),
     "supplier-invoices": ("list", lambda w: {}),
     "supplier-invoice-new": ("bidder", lambda w: _obj(w, "contract", "pk", "contract_id")),
     "supplier-invoice": ("bidder", lambda w: _obj(w, "invoice", "public_id", "public_id")),
 }
 
 # Outsiders: members of organisations unrelated to the 'stadt' / 'musterbau' objects.
-OUTSIDERS = {"authority": ["acheteur", "comptable"], "bidder": ["soumission"],
-             "list": ["acheteur", "soumission"]}
+OUTSIDERS = {
+    "authority": ["acheteur", "comptable"],
+    "bidder": ["soumission"],
+    "list": ["acheteur", "soumission"],
+}
 
 
 @dataclass(frozen=True)
@@ -188,7 +232,8 @@ ROUTES = list(_walk(get_resolver()))
 
 def test_every_url_has_a_decision() -> None:
     undecided = [
-        r.route for r in ROUTES
+        r.route
+        for r in ROUTES
         if not r.is_admin and (r.name is None or (r.name not in PUBLIC and r.name not in PRIVATE))
     ]
     assert not undecided, (
@@ -203,10 +248,14 @@ def test_every_url_has_a_decision() -> None:
 def world(db, settings, tmp_path) -> World:
     settings.STORAGES = {
         **settings.STORAGES,
-        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                    "OPTIONS": {"location": str(tmp_path / "media")}},
-        "documents": {"BACKEND": "django.core.files.storage.FileSystemStorage",
-                      "OPTIONS": {"location": str(tmp_path / "documents")}},
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "media")},
+        },
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path / "documents")},
+        },
     }
     from procurement.core.demo import seed_all
     from tenders.models import Lot, Tender, TenderDocument
@@ -214,16 +263,20 @@ def world(db, settings, tmp_path) -> World:
     ctx = seed_all()
     stadt = ctx.organisations["stadt"]
     tenders = Tender.objects.filter(authority=stadt)
-    draft = tenders.filter(state__in=["draft", "pending_approval", "approved"]).order_by(
-        "state").first()
+    draft = (
+        tenders.filter(state__in=["draft", "pending_approval", "approved"])
+        .order_by("state")
+        .first()
+    )
     published = tenders.filter(state="published").first()
     bid_tender = None
     w = World(users=ctx.users, draft=draft, published=published)
     assert draft is not None, "demo seed has no unpublished tender"
     assert published is not None, "demo seed has no published tender"
     # Officer-only objects: from the draft if it has them, else from another 'stadt' tender.
-    w.objs["draft_doc"] = draft.documents.first() or TenderDocument.objects.filter(
-        tender__authority=stadt).first()
+    w.objs["draft_doc"] = (
+        draft.documents.first() or TenderDocument.objects.filter(tender__authority=stadt).first()
+    )
     w.objs["lot"] = draft.lots.first() or Lot.objects.filter(tender__authority=stadt).first()
     _collect(w, stadt=stadt, musterbau=ctx.organisations["musterbau"])
     if w.objs.get("bid") is not None:
@@ -246,8 +299,9 @@ def _collect(w: World, *, stadt: Any, musterbau: Any) -> None:
 
     w.objs["question"] = first("tenders.models.Question", tender__authority=stadt)
     w.objs["notification"] = first("tenders.models.Notification")
-    w.objs["bid"] = first("bids.models.Bid", tender__authority=stadt, bidder=musterbau) \
-        or first("bids.models.Bid", tender__authority=stadt)
+    w.objs["bid"] = first("bids.models.Bid", tender__authority=stadt, bidder=musterbau) or first(
+        "bids.models.Bid", tender__authority=stadt
+    )
     w.objs["letter"] = first("bids.models.InformationLetter")
     w.objs["docrequest"] = first("bids.models.DocumentRequest")
     w.objs["contract"] = first("bids.models.Contract", authority=stadt)
@@ -294,10 +348,14 @@ def test_anonymous_is_turned_away_from_admin(world: World) -> None:
     admin_routes = [r for r in ROUTES if r.is_admin]
     assert admin_routes
     # Concrete admin URLs: object ids of real rows where the route takes one.
-    urls = {"/admin/", "/admin/procurement/user/", "/admin/invoicing/invoice/",
-            f"/admin/tenders/tender/{world.draft.pk}/change/",
-            f"/admin/procurement/user/{world.users['officer'].pk}/password/",
-            "/admin/procurement/organisation/add/"}
+    urls = {
+        "/admin/",
+        "/admin/procurement/user/",
+        "/admin/invoicing/invoice/",
+        f"/admin/tenders/tender/{world.draft.pk}/change/",
+        f"/admin/procurement/user/{world.users['officer'].pk}/password/",
+        "/admin/procurement/organisation/add/",
+    }
     for url in sorted(urls):
         for method in ("get", "post"):
             resp = getattr(client, method)(url)
@@ -316,8 +374,13 @@ def test_public_urls_do_not_expose_unpublished_tenders(world: World) -> None:
     """Public URLs keyed by a tender reference must 404 for a draft tender."""
     client = Client()
     ref = world.draft.reference
-    for name in ("portal-detail", "opendata-eforms", "api-tender-detail",
-                 "api-tender-documents", "api-tender-answers"):
+    for name in (
+        "portal-detail",
+        "opendata-eforms",
+        "api-tender-detail",
+        "api-tender-documents",
+        "api-tender-answers",
+    ):
         resp = client.get(reverse(name, kwargs={"reference": ref}))
         assert resp.status_code == 404, (name, resp.status_code)
     doc = world.objs.get("draft_doc")
@@ -366,8 +429,11 @@ def test_outsiders_cannot_see_or_act_on_private_objects(world: World) -> None:
     note = world.objs.get("notification")
     if note is not None:
         client = Client()
-        client.force_login(world.users["soumission"] if note.recipient.username != "soumission"
-                           else world.users["kontor"])
+        client.force_login(
+            world.users["soumission"]
+            if note.recipient.username != "soumission"
+            else world.users["kontor"]
+        )
         client.post(reverse("tender-inbox-read", kwargs={"notification_id": note.pk}))
         note.refresh_from_db()
         if note.read_at is not None:
@@ -385,9 +451,12 @@ def test_every_post_requires_a_csrf_token(world: World) -> None:
         admin = User.objects.get(username="admin")
     client = Client(enforce_csrf_checks=True)
     client.force_login(admin)
-    extra = [("login", reverse("login")), ("set_language", reverse("set_language")),
-             ("logout", reverse("logout")),
-             ("admin", f"/admin/tenders/tender/{world.draft.pk}/change/")]
+    extra = [
+        ("login", reverse("login")),
+        ("set_language", reverse("set_language")),
+        ("logout", reverse("logout")),
+        ("admin", f"/admin/tenders/tender/{world.draft.pk}/change/"),
+    ]
     missing = []
     for name, url in [(r.name, u) for r, _s, u in urls] + extra:
         if name in TOKEN_API:
