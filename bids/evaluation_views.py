@@ -26,6 +26,7 @@ from bids.models import (
     BidState,
     Contract,
     DocumentRequest,
+    Evaluation,
     ExclusionGround,
     InformationLetter,
     PriceMethod,
@@ -54,7 +55,8 @@ def _staff_tender(request: HttpRequest, reference: str) -> Tender:
 @login_required
 def evaluation_page(request: HttpRequest, reference: str) -> HttpResponse:
     tender = _staff_tender(request, reference)
-    evaluation = evaluation_services.evaluation_of(tender)
+    # No row on a GET: the evaluation is created by the first action that needs it.
+    evaluation = Evaluation.objects.filter(tender=tender).first() or Evaluation(tender=tender)
     bids = list(
         Bid.objects.filter(
             tender=tender, state__in=[BidState.OPENED, BidState.ADMITTED, BidState.EXCLUDED]
