@@ -7,6 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.files.base import ContentFile
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bids.models import (
     BidResult,
@@ -294,3 +296,20 @@ def test_document_request_inbox_answer_and_deadline(authority, officer, settings
         document_request_lapse(late.pk)  # idempotent
     late.refresh_from_db()
     assert late.state == DocumentRequestState.LAPSED
+
+
+PRICES = st.decimals(min_value=D("0.01"), max_value=D("10000000"), places=2)
+
+
+@given(lowest=PRICES, a=PRICES, b=PRICES, method=st.sampled_from(list(PriceMethod)))
+def test_price_points_bounded_and_never_reward_a_higher_price(lowest, a, b, method):
+    a, b = max(a, lowest), max(b, lowest)
+    zero = lowest * 2 + 1
+    points = [
+        price_points(method=method, price=p, lowest=lowest, max_points=D(10), zero_price=zero)
+        for p in (lowest, a, b)
+    ]
+    assert points[0] == D("10.0000")
+    assert all(D(0) <= p <= D(10) for p in points)
+    if a <= b:
+        assert points[1] >= points[2]
