@@ -68,3 +68,32 @@ def test_garbage_page_number_shows_the_first_page(client):
     response = client.get(reverse("portal-list"), {"page": "x'; drop"})
     assert response.status_code == 200
     assert response.context["page"].number == 1
+
+
+def test_feed_has_an_etag_and_answers_a_conditional_get_with_304(client):
+    make_tender(title="Neubau Kita")
+    first = client.get(reverse("portal-feed"))
+    etag = first["ETag"]
+    assert first.status_code == 200
+    assert etag
+    again = client.get(reverse("portal-feed"), headers={"if-none-match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    # a new publication changes the feed, so the old tag no longer matches
+    make_tender(title="Sanierung Rathaus")
+    changed = client.get(reverse("portal-feed"), headers={"if-none-match": etag})
+    assert changed.status_code == 200
+    assert b"Sanierung Rathaus" in changed.content
+    assert changed["ETag"] != etag
+
+
+def test_ocds_package_has_an_etag_and_answers_a_conditional_get_with_304(client):
+    from tests.tenders.portal_factories import add_publication
+
+    tender = make_tender()
+    add_publication(tender, kind="ocds", content='{"ocid": "x", "id": "1", "tag": ["tender"]}')
+    url = reverse("opendata-ocds", args=[tender.ocid])
+    first = client.get(url)
+    assert first.status_code == 200
+    again = client.get(url, headers={"if-none-match": first["ETag"]})
+    assert again.status_code == 304
