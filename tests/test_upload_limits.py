@@ -1,0 +1,143 @@
+"""Every upload path refuses an over-limit body with a clear message and leaves nothing behind.
+
+Paths: tender documents (officer page, multipart), invoices (AP page multipart, API raw body,
+mail-in), sealed bids (API raw body). Each test points the private storage at an empty temporary
+folder so "no file left behind" is checked on the real filesystem.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def storage_dir(settings, tmp_path) -> Path:
+    root = tmp_path / "storage"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "default": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root / "media")},
+        },
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(root / "documents")},
+        },
+    }
+    return root
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+def test_tender_document_over_limit_is_413_and_nothing_stored(
+    authority, officer, settings, storage_dir
+):
+    from tests.tenders.factories import draft_tender
+
+    tender = draft_tender(authority=authority, officer=officer, documents=False)
+    settings.ZUSCHLAG_MAX_DOCUMENT_BYTES = 4096
+    client = Client()
+    client.force_login(officer)
+    upload = SimpleUploadedFile("plan.pdf", PDF + b"0" * 20_000, content_type="application/pdf")
+    response = client.post(
+        reverse("officer-document-add", kwargs={"pk": tender.pk}),
+        {"title": "Pläne", "file": upload},
+    )
+    assert response.status_code == 413
+    assert "limit" in response.content.decode().lower()
+    assert not tender.documents.exists()
+    assert _files(storage_dir) == []
+
+
+def test_invoice_api_over_limit_is_413_and_nothing_stored(settings, storage_dir):
+    from invoicing.models import Invoice, StoredDocument
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    supplier = f.german_supplier()
+    staff = f.ap_staff(buyer)
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 2048
+    data = f.invoice_xml(seller=supplier, buyer=buyer, number="BIG-1")
+    data = data.replace(b"</", b"<!--" + b"x" * 4000 + b"--></", 1)
+    client = Client()
+    client.force_login(staff["clerk"])
+    response = client.post("/api/invoices/", data=data, content_type="application/xml")
+    assert response.status_code == 413
+    assert "2048" in response.json()["detail"]
+    assert not Invoice.objects.exists()
+    assert not StoredDocument.objects.exists()
+    assert _files(storage_dir) == []
+
+
+def test_invoice_ap_upload_over_limit_is_refused_and_nothing_stored(settings, storage_dir):
+    from invoicing.models import Invoice, StoredDocument
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 2048
+    client = Client()
+    client.force_login(staff["clerk"])
+    big = SimpleUploadedFile("big.xml", b"<Invoice>" + b"x" * 10_000 + b"</Invoice>")
+    response = client.post(reverse("ap-upload"), {"files": [big]}, HTTP_ACCEPT="application/json")
+    assert response.status_code in (200, 400, 413)
+    results = response.json()["results"] if response.status_code == 200 else None
+    if results is not None:
+        assert results[0]["ok"] is False
+        assert "2048" in results[0]["error"]
+    assert not Invoice.objects.exists()
+    assert not StoredDocument.objects.exists()
+    assert _files(storage_dir) == []
+
+
+def test_invoice_mail_over_limit_attachment_is_skipped(settings, storage_dir, tmp_path):
+    from invoicing.models import Invoice, StoredDocument
+    from invoicing.services.mail import maildir_fetch
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    supplier = f.german_supplier()
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 2048
+    data = f.invoice_xml(seller=supplier, buyer=buyer, number="MAIL-BIG")
+    assert len(data) > 2048
+    box = mailbox.Maildir(str(tmp_path / "inbox"), create=True)
+    message = EmailMessage()
+    message["From"] = "rechnung@example.org"
+    message["Subject"] = "Rechnung"
+    message.set_content("Anbei.")
+    message.add_attachment(data, maintype="application", subtype="xml", filename="big.xml")
+    box.add(message)
+    assert maildir_fetch(buyer=buyer, path=tmp_path / "inbox") == 0
+    assert not Invoice.objects.exists()
+    assert not StoredDocument.objects.exists()
+    assert _files(storage_dir) == []
+
+
+def test_bid_over_limit_is_413_and_nothing_stored(authority, officer, approver, bidder, settings):
+    from django.core.files.storage import storages
+
+    from bids.models import Bid
+    from tests.bids.sealed import client_for, post_bid, seal, sealed_tender
+
+    tender, _members = sealed_tender(authority=authority, officer=officer, approver=approver)
+    root = Path(storages["documents"].location)
+    before = set(_files(root))
+    settings.ZUSCHLAG_MAX_BID_BYTES = 2000
+    response = post_bid(client_for(bidder), tender, seal(tender, b"y" * 5000))
+    assert response.status_code == 413
+    assert "2000" in response.json()["detail"] or "limit" in response.json()["detail"].lower()
+    assert not Bid.objects.exists()
+    assert set(_files(root)) == before
