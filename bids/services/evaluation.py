@@ -257,7 +257,6 @@ def bid_exclude(*, bid_id: int, actor: Any, ground: str, details: str) -> Bid:
     label = ExclusionGround(ground).label
     bid.exclude(by=actor, reason=f"{label}: {details.strip()}")
     bid.save(update_fields=["state", "exclusion_reason"])
-    QualityScore.objects.filter(bid=bid).delete()
     BidExclusion.objects.create(bid=bid, ground=ground, details=details.strip(), decided_by=actor)
     return bid
 
