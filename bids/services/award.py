@@ -36,7 +36,7 @@ from bids.services.evaluation import _notify_bidder, _require, criteria_for
 from procurement.core.errors import ConflictError, ValidationFailedError
 from procurement.core.roles import Role
 from procurement.core.timeutil import BERLIN, berlin_date
-from tenders.models import Tender, TenderState
+from tenders.models import Notification, Tender, TenderState
 from workflows.four_eyes import ensure_second_person
 
 ELECTRONIC_DAYS = 10
@@ -249,7 +249,7 @@ def award_notify(*, tender_id: int, actor: Any, electronic: bool = True) -> list
             )
             _notify_bidder(
                 bid=bid,
-                kind="award_information",
+                kind=Notification.Kind.AWARD_INFORMATION,
                 subject=_("Tender %(ref)s: information under GWB §134") % {"ref": tender.reference},
                 body=_(
                     "The contract is to be awarded to %(winner)s. It will not be concluded "

@@ -51,7 +51,7 @@ from procurement.core.errors import (
     ValidationFailedError,
 )
 from procurement.core.roles import Role, has_role
-from tenders.models import AwardCriterion, CriterionKind, Tender, TenderState
+from tenders.models import AwardCriterion, CriterionKind, Notification, Tender, TenderState
 
 FOUR = Decimal("0.0001")
 CENTS = Decimal("0.01")
@@ -303,7 +303,7 @@ def document_request_create(
 
     _notify_bidder(
         bid=bid,
-        kind="document_request",
+        kind=Notification.Kind.DOCUMENT_REQUEST,
         subject=_("Tender %(ref)s: documents requested (VgV §56)") % {"ref": bid.tender.reference},
         body=_("Please provide by %(due)s: %(text)s")
         % {"due": timezone.localtime(due_at).strftime("%d.%m.%Y %H:%M"), "text": request.text},

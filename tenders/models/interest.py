@@ -38,6 +38,9 @@ class Notification(models.Model):
         TENDER_CANCELLED = "tender_cancelled"
         QUESTION_RECEIVED = "question_received"
         APPROVAL_REQUESTED = "approval_requested"
+        # Written by bids (evaluation and award) into the same inbox.
+        DOCUMENT_REQUEST = "document_request"
+        AWARD_INFORMATION = "award_information"
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
