@@ -18,7 +18,7 @@ from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bids.models import (
@@ -182,12 +182,64 @@ def _letter_reasons(*, bid: Bid, decision: AwardDecision) -> str:
     return "\n".join(lines)
 
 
+def _inform_bidder(
+    *,
+    tender: Tender,
+    bid: Bid,
+    decision: AwardDecision,
+    sent_at: datetime,
+    earliest: date,
+    electronic: bool,
+) -> InformationLetter:
+    """One GWB §134 letter: PDF, stored letter and inbox entry for the bidder's people."""
+    from bids.letters import information_letter_pdf
+
+    reasons = _letter_reasons(bid=bid, decision=decision)
+    pdf = information_letter_pdf(
+        tender=tender,
+        bidder=bid.bidder,
+        lot_number=decision.lot_number,
+        winner_name=decision.winner.bidder.name,
+        reasons=reasons,
+        sent_at=sent_at,
+        earliest_conclusion_on=earliest,
+        electronic=electronic,
+    )
+    letter = InformationLetter.objects.create(
+        decision=decision,
+        bid=bid,
+        bidder=bid.bidder,
+        winner_name=decision.winner.bidder.name,
+        reasons=reasons,
+        earliest_conclusion_on=earliest,
+        sent_at=sent_at,
+        electronic=electronic,
+        pdf=pdf,
+        sha256=hashlib.sha256(pdf).hexdigest(),
+    )
+    _notify_bidder(
+        bid=bid,
+        kind=Notification.Kind.AWARD_INFORMATION,
+        subject=_("Tender %(ref)s: information under GWB §134") % {"ref": tender.reference},
+        body=_(
+            "The contract is to be awarded to %(winner)s. It will not be concluded "
+            "before %(date)s.\n%(reasons)s"
+        )
+        % {
+            "winner": decision.winner.bidder.name,
+            "date": earliest.strftime("%d.%m.%Y"),
+            "reasons": reasons,
+        },
+        url=reverse("bidder-award-letter", kwargs={"public_id": letter.public_id}),
+    )
+    return letter
+
+
 @transaction.atomic
 def award_notify(*, tender_id: int, actor: Any, electronic: bool = True) -> list[InformationLetter]:
     """Send the GWB §134 letters of every approved decision (PDF + inbox), then start the
     standstill (tender evaluated → standstill, audited). Every lot with admitted bids needs an
     approved decision first."""
-    from bids.letters import information_letter_pdf
     from tenders.services.lifecycle import tender_standstill
 
     tender = _lock(tender_id)
@@ -224,44 +276,17 @@ def award_notify(*, tender_id: int, actor: Any, electronic: bool = True) -> list
             .select_related("bidder")
         )
         for bid in losers:
-            reasons = _letter_reasons(bid=bid, decision=decision)
-            pdf = information_letter_pdf(
-                tender=tender,
-                bidder=bid.bidder,
-                lot_number=decision.lot_number,
-                winner_name=decision.winner.bidder.name,
-                reasons=reasons,
-                sent_at=sent_at,
-                earliest_conclusion_on=earliest,
-                electronic=electronic,
-            )
-            letter = InformationLetter.objects.create(
-                decision=decision,
-                bid=bid,
-                bidder=bid.bidder,
-                winner_name=decision.winner.bidder.name,
-                reasons=reasons,
-                earliest_conclusion_on=earliest,
-                sent_at=sent_at,
-                electronic=electronic,
-                pdf=pdf,
-                sha256=hashlib.sha256(pdf).hexdigest(),
-            )
-            _notify_bidder(
-                bid=bid,
-                kind=Notification.Kind.AWARD_INFORMATION,
-                subject=_("Tender %(ref)s: information under GWB §134") % {"ref": tender.reference},
-                body=_(
-                    "The contract is to be awarded to %(winner)s. It will not be concluded "
-                    "before %(date)s.\n%(reasons)s"
+            # The letter speaks the procedure's language (German for a German tender), whoever
+            # clicked the button and whatever language their browser asked for.
+            with translation.override(tender.language or "de"):
+                letter = _inform_bidder(
+                    tender=tender,
+                    bid=bid,
+                    decision=decision,
+                    sent_at=sent_at,
+                    earliest=earliest,
+                    electronic=electronic,
                 )
-                % {
-                    "winner": decision.winner.bidder.name,
-                    "date": earliest.strftime("%d.%m.%Y"),
-                    "reasons": reasons,
-                },
-                url=reverse("bidder-award-letter", kwargs={"public_id": letter.public_id}),
-            )
             letters.append(letter)
         decision.notify(by=actor, earliest_conclusion_on=earliest, electronic=electronic)
         decision.save(

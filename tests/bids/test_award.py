@@ -176,7 +176,9 @@ def test_letters_name_winner_reasons_and_date(authority, officer, approver, eval
     text = _pdf_text(by_bid[b.pk].pdf)
     assert a.bidder.name in text
     assert "31.03.2026" in text
-    assert "ranked 2" in text
+    # a German procedure writes its letters in German, whatever the officer's language
+    assert "Information nach § 134 GWB" in text
+    assert "Rang 2" in text
     assert "Qualität" in text
     assert "Preis" in text
     excluded = _pdf_text(by_bid[c.pk].pdf)
@@ -184,6 +186,7 @@ def test_letters_name_winner_reasons_and_date(authority, officer, approver, eval
     note = Notification.objects.get(recipient=bidder_user(b), kind="award_information")
     assert a.bidder.name in note.body
     assert "31.03.2026" in note.body
+    assert "Der Zuschlag soll an" in note.body
     assert not Notification.objects.filter(recipient=bidder_user(a), kind="award_information")
     assert AuditEvent.objects.filter(action="tenders.tender.standstill").exists()
 
