@@ -141,3 +141,117 @@ def test_bid_over_limit_is_413_and_nothing_stored(authority, officer, approver, 
     assert "2000" in response.json()["detail"] or "limit" in response.json()["detail"].lower()
     assert not Bid.objects.exists()
     assert set(_files(root)) == before
+
+
+# ------------------------------------------------- refused before the whole body is read
+
+
+class _CountingInput:
+    """A WSGI input that counts what the application reads from it."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+        self.read_bytes = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = len(self._data) - self.read_bytes
+        chunk = self._data[self.read_bytes : self.read_bytes + size]
+        self.read_bytes += len(chunk)
+        return chunk
+
+    def readline(self, size: int = -1) -> bytes:
+        rest = self._data[self.read_bytes :]
+        end = rest.find(b"\n") + 1 or len(rest)
+        if size is not None and size >= 0:
+            end = min(end, size)
+        self.read_bytes += end
+        return rest[:end]
+
+
+def _post_counting(client: Client, path: str, body: bytes, content_type: str, **headers):
+    """POST ``body`` through the real handler; return (response, bytes the app read)."""
+    from django.test.client import RequestFactory
+
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path,
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=str(len(body)),
+        HTTP_COOKIE="; ".join(f"{k}={v.value}" for k, v in client.cookies.items()),
+        **headers,
+    )
+    counting = _CountingInput(body)
+    environ["wsgi.input"] = counting
+    response = client.handler(environ)
+    return response, counting.read_bytes
+
+
+BIG = 4 * 1024 * 1024  # 4 MiB body against a 4 KiB limit
+SLACK = 512 * 1024  # a few parser chunks may be read before the limit trips
+
+
+def _multipart(field: str, name: str, content: bytes, **fields: str) -> tuple[bytes, str]:
+    boundary = "----zuschlagboundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+        for k, v in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{name}"\r\n'
+        "Content-Type: application/octet-stream\r\n\r\n".encode()
+        + content
+        + b"\r\n"
+    )
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    return body, f"multipart/form-data; boundary={boundary}"
+
+
+def test_invoice_api_stops_reading_at_the_limit(settings, storage_dir):
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 4096
+    client = Client()
+    client.force_login(staff["clerk"])
+    body = b"<Invoice>" + b"x" * BIG + b"</Invoice>"
+    response, read = _post_counting(client, "/api/invoices/", body, "application/xml")
+    assert response.status_code == 413
+    assert read < SLACK, f"read {read} of {len(body)} bytes before refusing"
+
+
+def test_tender_document_upload_stops_reading_at_the_limit(
+    authority, officer, settings, storage_dir
+):
+    from tests.tenders.factories import draft_tender
+
+    tender = draft_tender(authority=authority, officer=officer, documents=False)
+    settings.ZUSCHLAG_MAX_DOCUMENT_BYTES = 4096
+    client = Client()
+    client.force_login(officer)
+    body, ctype = _multipart("file", "plan.pdf", PDF + b"0" * BIG, title="Pläne")
+    path = reverse("officer-document-add", kwargs={"pk": tender.pk})
+    response, read = _post_counting(client, path, body, ctype)
+    assert response.status_code == 413
+    assert not tender.documents.exists()
+    assert "limit" in response.content.decode().lower()
+    assert read < SLACK, f"read {read} of {len(body)} bytes before refusing"
+
+
+def test_invoice_ap_upload_stops_reading_at_the_limit(settings, storage_dir):
+    from invoicing.models import Invoice
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = 4096
+    client = Client()
+    client.force_login(staff["clerk"])
+    body, ctype = _multipart("files", "big.xml", b"<Invoice>" + b"x" * BIG + b"</Invoice>")
+    response, read = _post_counting(
+        client, reverse("ap-upload"), body, ctype, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code in (200, 400, 413)
+    assert not Invoice.objects.exists()
+    assert read < SLACK, f"read {read} of {len(body)} bytes before refusing"
