@@ -305,9 +305,37 @@ def _collect(w: World, *, stadt: Any, musterbau: Any) -> None:
     w.objs["letter"] = first("bids.models.InformationLetter")
     w.objs["docrequest"] = first("bids.models.DocumentRequest")
     w.objs["contract"] = first("bids.models.Contract", authority=stadt)
-    w.objs["invoice"] = first("invoicing.models.Invoice", buyer=stadt)
-    w.objs["bulkjob"] = first("invoicing.models.BulkJob")
-    w.objs["paymentrun"] = first("invoicing.models.PaymentRun")
+    # Musterbau's invoice to Stadt: the outsiders (Strasbourg, Rhénane) have no part in it.
+    w.objs["invoice"] = first(
+        "invoicing.models.Invoice", buyer=stadt, seller_vat_id=musterbau.vat_id
+    ) or first("invoicing.models.Invoice", buyer=stadt, seller_name__icontains="Musterbau")
+    _make_missing(w, stadt=stadt, musterbau=musterbau)
+
+
+def _make_missing(w: World, *, stadt: Any, musterbau: Any) -> None:
+    """Private objects the demo does not create: a contract, a bulk job and a payment run."""
+    from datetime import date
+
+    from invoicing.models import BulkJob, PaymentRun, StoredDocument
+    from tests.invoicing.factories import make_contract
+
+    clerk = w.users["apclerk"]
+    w.objs["contract"] = w.objs.get("contract") or make_contract(
+        authority=stadt, supplier=musterbau, reference="SEC-URL-1"
+    )
+    w.objs["bulkjob"] = BulkJob.objects.create(
+        buyer=stadt, action=BulkJob.Action.choices[0][0], created_by=clerk
+    )
+    stored = StoredDocument.objects.first()
+    w.objs["paymentrun"] = PaymentRun.objects.create(
+        buyer=stadt,
+        message_id="SEC-URL-RUN-1",
+        created_by=clerk,
+        execution_date=date(2026, 12, 1),
+        pain001=stored,
+        bookkeeping_csv=stored,
+        transaction_count=0,
+    )
 
 
 def _private_urls(w: World) -> tuple[list[tuple[Route, str, str]], list[str]]:
