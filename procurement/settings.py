@@ -129,6 +129,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 ZUSCHLAG_MAX_DOCUMENT_BYTES = env_int("ZUSCHLAG_MAX_DOCUMENT_BYTES", 50 * 1024 * 1024)
 ZUSCHLAG_MAX_INVOICE_BYTES = env_int("ZUSCHLAG_MAX_INVOICE_BYTES", 20 * 1024 * 1024)
+# Files per AP upload request (the drag-and-drop page sends one per request).
+ZUSCHLAG_MAX_UPLOAD_FILES = env_int("ZUSCHLAG_MAX_UPLOAD_FILES", 20)
 ZUSCHLAG_MAX_BID_BYTES = env_int("ZUSCHLAG_MAX_BID_BYTES", 2 * 1024 * 1024 * 1024)
 # OCDS prefixes are "ocds-" plus six characters, registered with the Open Contracting
 # Partnership; set the registered one in production. The default is an unregistered placeholder.

@@ -255,3 +255,26 @@ def test_invoice_ap_upload_stops_reading_at_the_limit(settings, storage_dir):
     assert response.status_code in (200, 400, 413)
     assert not Invoice.objects.exists()
     assert read < SLACK, f"read {read} of {len(body)} bytes before refusing"
+
+
+def test_invoice_ap_upload_one_file_over_the_limit_loses_only_that_file(settings, storage_dir):
+    from invoicing.models import Invoice
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    good_bytes = f.invoice_xml(seller=f.german_supplier(), buyer=buyer, number="RE-OK-1")
+    settings.ZUSCHLAG_MAX_INVOICE_BYTES = len(good_bytes) + 100
+    client = Client()
+    client.force_login(staff["clerk"])
+    big = SimpleUploadedFile("big.xml", b"<Invoice>" + b"x" * (len(good_bytes) * 3) + b"</Invoice>")
+    good = SimpleUploadedFile("good.xml", good_bytes)
+    response = client.post(
+        reverse("ap-upload"), {"files": [big, good]}, HTTP_ACCEPT="application/json"
+    )
+    assert response.status_code == 200
+    by_file = {r["file"]: r for r in response.json()["results"]}
+    assert by_file["big.xml"]["ok"] is False
+    assert str(len(good_bytes) + 100) in by_file["big.xml"]["error"]
+    assert by_file["good.xml"]["ok"] is True
+    assert list(Invoice.objects.values_list("number", flat=True)) == ["RE-OK-1"]

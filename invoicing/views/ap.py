@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from invoicing import engine, selectors
@@ -54,18 +60,94 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "invoicing/inbox.html", {
-        "form": form, "page": page, "bulk_form": BulkForm(),
-        "state_counts": [(v, label, counts.get(v, 0)) for v, label in Invoice.State.choices],
-        "query": query.urlencode(), "page_sizes": PAGE_SIZES,
-        "size": size, "organisations": Organisation.objects.filter(pk__in=orgs),
-    })
+    return render(
+        request,
+        "invoicing/inbox.html",
+        {
+            "form": form,
+            "page": page,
+            "bulk_form": BulkForm(),
+            "state_counts": [(v, label, counts.get(v, 0)) for v, label in Invoice.State.choices],
+            "query": query.urlencode(),
+            "page_sizes": PAGE_SIZES,
+            "size": size,
+            "organisations": Organisation.objects.filter(pk__in=orgs),
+        },
+    )
 
 
+class _PerFileLimitHandler(FileUploadHandler):
+    """Drops the rest of a file once it passes the invoice size limit and marks it refused.
+
+    Only that file is lost, never the other files of the same request; the body is still read to
+    its end (the whole request's declared size is capped before, see ``upload``), but an oversized
+    file is never written anywhere in full.
+    """
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.current = file_name
+        self.over = False
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
+        if self.over or start + len(raw_data) > settings.ZUSCHLAG_MAX_INVOICE_BYTES:
+            if not self.over:
+                self.over = True
+            return None  # swallowed: later handlers (memory/temporary file) never see it
+        return raw_data
+
+    def file_complete(self, file_size: int) -> UploadedFile | None:
+        # A truthy answer ends the handler chain: the oversized file is in request.FILES, in its
+        # place among the others, as an empty marker the view answers with the limit.
+        return _RefusedFile(self.current) if self.over else None
+
+
+class _RefusedFile(SimpleUploadedFile):
+    def __init__(self, name: str) -> None:
+        super().__init__(name, b"")
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _upload_too_large(request: HttpRequest, message: str) -> HttpResponse:
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"detail": message, "results": []}, status=413)
+    messages.error(request, message)
+    return redirect("ap-inbox")
+
+
+@csrf_exempt
 @login_required
 @require_POST
 def upload(request: HttpRequest) -> HttpResponse:
-    """Several files at once (drag and drop); each answered separately as JSON or a message."""
+    """Several files at once (drag and drop); each answered separately as JSON or a message.
+
+    A request whose declared length cannot fit ``ZUSCHLAG_MAX_UPLOAD_FILES`` invoices of the
+    size limit is refused before a byte of it is read (413).
+    """
+    limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > settings.ZUSCHLAG_MAX_UPLOAD_FILES * limit + 64 * 1024:
+        return _upload_too_large(
+            request,
+            _(
+                "The upload is too large: at most %(files)d files of %(limit).1f MB each "
+                "per request."
+            )
+            % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES, "limit": limit / (1024 * 1024)},
+        )
+    # The handler must be in place before the body is parsed, which the CSRF check would do:
+    # CSRF is checked right after, inside.
+    request.upload_handlers.insert(0, _PerFileLimitHandler(request))
+    return _upload(request)
+
+
+@csrf_protect
+def _upload(request: HttpRequest) -> HttpResponse:
     orgs = selectors.organisations_with_role(request.user, [Role.AP_CLERK])
     buyer_id = request.POST.get("buyer")
     if buyer_id:
@@ -74,20 +156,52 @@ def upload(request: HttpRequest) -> HttpResponse:
         raise InvoiceForbiddenError(_("Only AP clerks of the buyer can upload invoices."))
     buyer = Organisation.objects.get(pk=orgs[0])
     results = []
-    for upload_file in request.FILES.getlist("files"):
+    limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+    files = request.FILES.getlist("files")
+    if len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
+        return _upload_too_large(
+            request,
+            _("At most %(files)d files per upload.")
+            % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
+        )
+    for upload_file in files:
+        if isinstance(upload_file, _RefusedFile):
+            results.append(
+                {
+                    "file": upload_file.name,
+                    "ok": False,
+                    "error": _(
+                        "The file is larger than the limit of %(bytes)d bytes (%(mb).1f MB); "
+                        "nothing was stored."
+                    )
+                    % {"bytes": limit, "mb": limit / (1024 * 1024)},
+                }
+            )
+            continue
         try:
-            received = invoice_receive(buyer=buyer, source=upload_file, channel="upload",
-                                       actor=request.user, filename=upload_file.name)
+            received = invoice_receive(
+                buyer=buyer,
+                source=upload_file,
+                channel="upload",
+                actor=request.user,
+                filename=upload_file.name,
+            )
         except DomainError as exc:
             results.append({"file": upload_file.name, "ok": False, "error": exc.message})
             continue
         invoice = received.invoice
-        results.append({
-            "file": upload_file.name, "ok": True, "created": received.created,
-            "duplicate": invoice.is_duplicate, "id": str(invoice.public_id),
-            "number": invoice.number, "state": invoice.state,
-            "url": f"/ap/invoices/{invoice.public_id}/",
-        })
+        results.append(
+            {
+                "file": upload_file.name,
+                "ok": True,
+                "created": received.created,
+                "duplicate": invoice.is_duplicate,
+                "id": str(invoice.public_id),
+                "number": invoice.number,
+                "state": invoice.state,
+                "url": f"/ap/invoices/{invoice.public_id}/",
+            }
+        )
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"results": results})
     for result in results:
@@ -132,8 +246,9 @@ def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
     for finding in findings:
         finding["anchors"] = [t for t in finding["terms"] if t in known]
     try:
-        rendering = engine.render_html(document_read(invoice.document),
-                                       language=request.LANGUAGE_CODE or "de")
+        rendering = engine.render_html(
+            document_read(invoice.document), language=request.LANGUAGE_CODE or "de"
+        )
     except Exception as exc:
         rendering = ""
         render_error = str(exc)
@@ -145,17 +260,28 @@ def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
             contracts = list(selectors.contracts_for_buyer(buyer_id=invoice.buyer_id)[:200])
         except selectors.ContractModelMissingError as exc:
             render_error = render_error or exc.message
-    return render(request, "invoicing/invoice.html", {
-        "invoice": invoice, "report": report, "findings": findings,
-        "fields": _field_rows(invoice), "rendering": rendering, "render_error": render_error,
-        "is_clerk": has_role(request.user, invoice.buyer_id, [Role.AP_CLERK]),
-        "is_approver": has_role(request.user, invoice.buyer_id, [Role.AP_APPROVER]),
-        "reason_form": ReasonForm(), "override_form": OverrideForm(), "contracts": contracts,
-        "open_mismatches": [r for r in invoice.match_result
-                            if not r.get("ok") and "overridden" not in r],
-        "credit_notes": list(invoice.credit_notes.all()),
-        "resubmissions": list(invoice.resubmissions.all()),
-    })
+    return render(
+        request,
+        "invoicing/invoice.html",
+        {
+            "invoice": invoice,
+            "report": report,
+            "findings": findings,
+            "fields": _field_rows(invoice),
+            "rendering": rendering,
+            "render_error": render_error,
+            "is_clerk": has_role(request.user, invoice.buyer_id, [Role.AP_CLERK]),
+            "is_approver": has_role(request.user, invoice.buyer_id, [Role.AP_APPROVER]),
+            "reason_form": ReasonForm(),
+            "override_form": OverrideForm(),
+            "contracts": contracts,
+            "open_mismatches": [
+                r for r in invoice.match_result if not r.get("ok") and "overridden" not in r
+            ],
+            "credit_notes": list(invoice.credit_notes.all()),
+            "resubmissions": list(invoice.resubmissions.all()),
+        },
+    )
 
 
 @login_required
@@ -173,11 +299,13 @@ def invoice_action(request: HttpRequest, public_id: str, action: str) -> HttpRes
     elif action == "match":
         matching.invoice_match(invoice_id=invoice.pk, actor=actor)
     elif action == "assign":
-        matching.invoice_assign_contract(invoice_id=invoice.pk, actor=actor,
-                                         contract_id=int(request.POST["contract"]))
+        matching.invoice_assign_contract(
+            invoice_id=invoice.pk, actor=actor, contract_id=int(request.POST["contract"])
+        )
     elif action == "override":
-        matching.invoice_override_mismatch(invoice_id=invoice.pk, actor=actor, reason=reason,
-                                           field=request.POST.get("field", ""))
+        matching.invoice_override_mismatch(
+            invoice_id=invoice.pk, actor=actor, reason=reason, field=request.POST.get("field", "")
+        )
     elif action == "release":
         payment_run_create(buyer=invoice.buyer, invoice_ids=[invoice.pk], actor=actor)
     elif action == "mark-paid":
@@ -224,37 +352,54 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return JsonResponse({"error": form.errors}, status=400)
     ids = [int(x) for x in form.cleaned_data["invoices"].split(",") if x.strip().isdigit()]
     ids += [int(x) for x in request.POST.getlist("invoice") if x.isdigit()]
-    buyer_ids = set(Invoice.objects.filter(pk__in=ids, buyer_id__in=orgs)
-                    .values_list("buyer_id", flat=True))
+    buyer_ids = set(
+        Invoice.objects.filter(pk__in=ids, buyer_id__in=orgs).values_list("buyer_id", flat=True)
+    )
     if len(buyer_ids) != 1:
         return JsonResponse({"error": _("Choose invoices of one inbox.")}, status=400)
     buyer = Organisation.objects.get(pk=buyer_ids.pop())
     action = form.cleaned_data["action"]
     if action == "release":
         run = payment_run_create(buyer=buyer, invoice_ids=ids, actor=request.user)
-        return JsonResponse({"payment_run": str(run.public_id), "done": len(ids), "total":
-                             len(ids), "failed": 0, "percent": 100, "finished": True,
-                             "url": f"/ap/payment-runs/{run.public_id}/"})
+        return JsonResponse(
+            {
+                "payment_run": str(run.public_id),
+                "done": len(ids),
+                "total": len(ids),
+                "failed": 0,
+                "percent": 100,
+                "finished": True,
+                "url": f"/ap/payment-runs/{run.public_id}/",
+            }
+        )
     job = bulk_job_create(buyer=buyer, action=action, invoice_ids=ids, actor=request.user)
-    return JsonResponse({"job": str(job.public_id), "progress": f"/ap/jobs/{job.public_id}/"},
-                        status=202)
+    return JsonResponse(
+        {"job": str(job.public_id), "progress": f"/ap/jobs/{job.public_id}/"}, status=202
+    )
 
 
 @login_required
 def bulk_progress(request: HttpRequest, public_id: str) -> JsonResponse:
-    job = BulkJob.objects.filter(public_id=public_id,
-                                 buyer_id__in=_ap_orgs(request)).first()
+    job = BulkJob.objects.filter(public_id=public_id, buyer_id__in=_ap_orgs(request)).first()
     if job is None:
         raise Http404("No such job")
-    return JsonResponse({"total": job.total, "done": job.done, "failed": job.failed,
-                         "percent": job.percent, "finished": job.finished_at is not None,
-                         "errors": job.errors})
+    return JsonResponse(
+        {
+            "total": job.total,
+            "done": job.done,
+            "failed": job.failed,
+            "percent": job.percent,
+            "finished": job.finished_at is not None,
+            "errors": job.errors,
+        }
+    )
 
 
 @login_required
 def payment_runs(request: HttpRequest) -> HttpResponse:
-    runs = PaymentRun.objects.filter(buyer_id__in=_ap_orgs(request)).select_related(
-        "created_by")[:200]
+    runs = PaymentRun.objects.filter(buyer_id__in=_ap_orgs(request)).select_related("created_by")[
+        :200
+    ]
     return render(request, "invoicing/payment_runs.html", {"runs": runs})
 
 
