@@ -17,3 +17,16 @@ def _warm_engine_in_child(**_: object) -> None:
     from xrechnung.validate import warm_up
 
     warm_up()
+
+
+if os.environ.get("ZUSCHLAG_TEST_WORKER_CLEAR_CONTENT_TYPES") == "1":
+    from celery.signals import task_prerun
+
+    @task_prerun.connect
+    def _forget_content_types(**_: object) -> None:
+        # Test-only (tests/integration sets the variable): pytest-django's flush between
+        # transactional tests recreates the content types with new ids, so ids this long-lived
+        # worker cached for an earlier test would be stale. Production never flushes them.
+        from django.contrib.contenttypes.models import ContentType
+
+        ContentType.objects.clear_cache()

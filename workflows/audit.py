@@ -171,7 +171,10 @@ def append_event(
         content_type_id = ContentType.objects.db_manager(using).get_for_model(obj).pk
         object_id = "" if obj.pk is None else str(obj.pk)
         object_repr = str(obj)[:300]
-    with transaction.atomic(using=using):
+    # No savepoint inside a caller's transaction (two round trips per event saved): an append
+    # that fails leaves the caller's transaction unusable, which is what must happen anyway, as
+    # a transition whose event is missing may not commit.
+    with transaction.atomic(using=using, savepoint=False):
         head = _lock_head(using)
         event = AuditEvent(
             sequence=head.sequence + 1,

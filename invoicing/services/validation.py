@@ -16,16 +16,34 @@ from invoicing.services.storage import document_read
 logger = logging.getLogger(__name__)
 
 
+def _wants_validation(invoice: Invoice, actor: Any) -> bool:
+    """Whether a locked run would validate ``invoice`` as it is now (read without a lock)."""
+    if invoice.duplicate_of_id is not None:
+        return False
+    if invoice.state == Invoice.State.RECEIVED:
+        return actor is None or has_transition_perm(invoice.begin_validation, actor)
+    return invoice.state == Invoice.State.VALIDATING
+
+
 def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
     """Validate the archived bytes and store the report with the invoice; idempotent.
 
-    One transaction under the row lock: ``received → validating → valid | invalid`` and the
-    report commit together. A worker lost in the middle commits nothing, the unacknowledged
-    task is redelivered and starts again; an invoice some earlier run left in ``validating`` is
+    The engine runs first, outside any transaction: it reads the immutable archived bytes only,
+    so no lock is held for the slow part (under the audit chain's single lock the two workers
+    would otherwise take turns). Then one short transaction under the row lock re-checks the
+    state and commits ``received → validating → valid | invalid`` (and the automatic match)
+    with the report. A worker lost in the middle commits nothing, the unacknowledged task is
+    redelivered and starts again; an invoice some earlier run left in ``validating`` is
     finished; an invoice that has its report is returned unchanged (a task run twice stores one
-    report). Duplicates are never validated. Raises ``InvoiceForbiddenError`` when ``actor``
-    may not start validation, ``InvoiceStateError`` when it is not waiting for it.
+    report; a concurrent run's engine result is then simply discarded). Duplicates are never
+    validated. Raises ``InvoiceForbiddenError`` when ``actor`` may not start validation,
+    ``InvoiceStateError`` when it is not waiting for it.
     """
+    result = None
+    unlocked = Invoice.objects.select_related("document").filter(pk=invoice_id).first()
+    if unlocked is not None and _wants_validation(unlocked, actor):
+        if not ValidationReport.objects.filter(invoice_id=invoice_id).exists():
+            result = engine.validate(document_read(unlocked.document))
     with transaction.atomic():
         invoice = (
             Invoice.objects.select_for_update(of=("self",)).select_related("document")
@@ -42,13 +60,18 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
             return invoice
         if invoice.state == Invoice.State.RECEIVED:
             # A report is only ever written together with leaving "validating": none exists.
-            invoice.begin_validation(by=actor)
+            begin = True
         elif invoice.state != Invoice.State.VALIDATING:
             return invoice
         elif ValidationReport.objects.filter(invoice=invoice).exists():
             return invoice
-        data = document_read(invoice.document)
-        result = engine.validate(data)
+        else:
+            begin = False
+        if result is None:
+            # The state changed between the look and the lock (rare): validate under the lock.
+            result = engine.validate(document_read(invoice.document))
+        # The report row first, the transitions (each appending to the audit chain, whose single
+        # lock is held from the first append to the commit) last: the chain waits the least.
         ValidationReport.objects.create(
             invoice=invoice,
             document_sha256=invoice.document.sha256,
@@ -60,6 +83,8 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
             report_xml=result.as_xml,
             report_html=result.as_html,
         )
+        if begin:
+            invoice.begin_validation(by=actor)
         if result.accepted and not invoice.extraction_error:
             invoice.accept(by=None, report_sha256=invoice.document.sha256)
         else:

@@ -175,6 +175,9 @@ def live_celery_worker(django_db_setup: None, django_db_blocker: Any) -> Iterato
         "CELERY_BROKER_URL": broker,
         "CELERY_RESULT_BACKEND": broker,
         "ZUSCHLAG_TEST_CELERY_EAGER": "0",
+        # The flush between transactional tests recreates content types with new ids: the worker
+        # forgets its cached ones before every task (procurement/celery.py, test-only switch).
+        "ZUSCHLAG_TEST_WORKER_CLEAR_CONTENT_TYPES": "1",
         "PYTHONUNBUFFERED": "1",
     }
     command = [
