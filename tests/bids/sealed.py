@@ -105,7 +105,9 @@ class CsrfClient(Client):
 
 
 def client_for(user: User) -> Client:
-    client = CsrfClient(enforce_csrf_checks=True)
+    # The API tests assert the English text of ``detail``; the request asks for it like a client
+    # configured for English would (without it LocaleMiddleware answers in German).
+    client = CsrfClient(enforce_csrf_checks=True, headers={"Accept-Language": "en"})
     client.force_login(user)
     return client
 
