@@ -6,11 +6,12 @@ tenders waiting for approval and approved-but-unpublished ones never appear. Pri
 asker of a question, unanswered questions, officers) is never selected for the public.
 """
 
+import functools
 import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -230,10 +231,9 @@ LIST_FIELDS = (
 )
 
 
-def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
-    """Public tenders matching ``query``; a constant number of queries whatever the page size."""
-    query = query or PortalQuery()
-    tenders = tender_public_queryset().only(*LIST_FIELDS)
+def _public_matching(query: PortalQuery) -> QuerySet[Tender]:
+    """The public tenders matching ``query``, newest first: conditions only, no columns chosen."""
+    tenders = Tender.objects.public().order_by("-published_at", "-pk")
     if query.text:
         tenders = tenders.filter(tender_text_filter(text=query.text))
     if query.cpv_prefix:
@@ -260,10 +260,95 @@ def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
     return tenders
 
 
-def tender_list_rows(*, ids: list[int]) -> list[Tender]:
+def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
+    """Public tenders matching ``query``; a constant number of queries whatever the page size."""
+    return _public_matching(query or PortalQuery()).select_related("authority").only(*LIST_FIELDS)
+
+
+def tender_portal_ids(*, query: PortalQuery | None, limit: int) -> list[int]:
+    """The ids of the first ``limit`` public tenders matching ``query``, newest first."""
+    matching = _public_matching(query or PortalQuery())
+    return list(matching.values_list("pk", flat=True)[:limit])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PortalRow:
+    """What one result of the portal list shows: plain values, no model instance (building
+    forty model instances with their FSM bookkeeping cost more than the rest of the page)."""
+
+    id: int
+    reference: str
+    title: str
+    state: str
+    cpv_main: str
+    contract_type: str
+    procedure: str
+    regime: str
+    submission_deadline: datetime | None
+    authority_name: str
+
+
+_ROW_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "state",
+    "cpv_main",
+    "contract_type",
+    "procedure",
+    "regime",
+    "submission_deadline",
+    "authority__name",
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _rows_sql(vendor: str, count: int) -> str:
+    """The SQL of the rows query for ``count`` ids, built by the ORM once per page size: the
+    statement is the same on every request, only its parameters (the ids) change, and compiling
+    it cost about as much as running it."""
+    placeholder_ids = list(range(1, count + 1))
+    queryset = (
+        Tender.objects.public().filter(pk__in=placeholder_ids).order_by().values_list(*_ROW_FIELDS)
+    )
+    sql, params = queryset.query.sql_with_params()
+    if list(params) != placeholder_ids:
+        raise AssertionError(f"rows query takes other parameters than the ids: {params!r}")
+    return sql
+
+
+def _db_datetime(value: Any) -> datetime | None:
+    # SQLite hands a raw cursor naive UTC (as stored with USE_TZ), PostgreSQL an aware datetime.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def tender_list_rows(*, ids: list[int]) -> list[PortalRow]:
     """The list fields of the public tenders ``ids``, in the order given: one query by primary
     key, so a search's filters are not evaluated a second time for the page."""
-    by_id = {t.pk: t for t in tender_public_queryset().only(*LIST_FIELDS).filter(pk__in=ids)}
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(connection.vendor, len(ids)), ids)
+        rows = cursor.fetchall()
+    by_id = {
+        row[0]: PortalRow(
+            id=row[0],
+            reference=row[1],
+            title=row[2],
+            state=row[3],
+            cpv_main=row[4],
+            contract_type=row[5],
+            procedure=row[6],
+            regime=row[7],
+            submission_deadline=_db_datetime(row[8]),
+            authority_name=row[9],
+        )
+        for row in rows
+    }
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -501,7 +586,7 @@ def tender_feed_items(*, cpv_prefix: str = "", limit: int = 50) -> list[Tender]:
     return list(tender_portal_list(query=PortalQuery(cpv_prefix=cpv_prefix))[:limit])
 
 
-def tender_public_state(tender: Tender) -> str:
+def tender_public_state(tender: Tender | PortalRow) -> str:
     """What the public is told about the state: open, closed, awarded, cancelled …"""
     if tender.state == TenderState.PUBLISHED:
         if tender.submission_deadline and tender.submission_deadline <= timezone.now():
