@@ -56,6 +56,8 @@ TENDER_DOCUMENT_SQL = (
     "coalesce(\"description\", ''), '-/.@:_', '      '))"
 )
 TENDER_SEARCH_COLUMN = "portal_search"
+# On SQLite: the FTS5 table over title, reference and description (migration 0008).
+SQLITE_SEARCH_TABLE = "tenders_tender_search"
 ORGANISATION_TSVECTOR_SQL = (
     "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
 )
@@ -150,6 +152,29 @@ def _text_filter_postgres(terms: list[str]) -> Q:
     return condition
 
 
+def _text_filter_sqlite(terms: list[str]) -> Q:
+    # Per word: the tenders whose text matches it in the FTS5 table of migration 0008 (kept
+    # current by triggers; '"term"*' is a prefix query, a term holds word characters only, see
+    # search_terms), or whose authority's name contains it. SQLite computes each list once.
+    # The unary + keeps SQLite from driving the query from these lists: it walks the
+    # published_at index newest first instead and stops at the LIMIT, so a common word costs a
+    # few hundred index entries instead of fetching and sorting its thousands of matches, and a
+    # rare word reads the index only (the id is in it), never the rows with their descriptions.
+    tender = connection.ops.quote_name(Tender._meta.db_table)
+    organisation = connection.ops.quote_name(Organisation._meta.db_table)
+    matches_sql = (
+        f'+{tender}."id" IN ('
+        f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s "
+        f'UNION ALL SELECT by_authority."id" FROM {tender} AS by_authority '
+        f'WHERE by_authority."authority_id" IN ('
+        f"SELECT \"id\" FROM {organisation} WHERE \"name\" LIKE '%%' || %s || '%%'))"
+    )
+    condition = Q()
+    for term in terms:
+        condition &= Q(RawSQL(matches_sql, [f'"{term}"*', term], output_field=BooleanField()))
+    return condition
+
+
 def _text_filter_portable(terms: list[str]) -> Q:
     condition = Q()
     for term in terms:
@@ -165,7 +190,7 @@ def _text_filter_portable(terms: list[str]) -> Q:
 def tender_text_filter(*, text: str, postgres: bool | None = None) -> Q:
     """Every word of ``text`` must occur (as a word prefix) in the tender or its authority's name.
 
-    PostgreSQL uses its full-text search (GIN-indexed); other databases a case-insensitive
+    PostgreSQL and SQLite use their full-text indexes; other databases a case-insensitive
     substring match.
     """
     terms = search_terms(text)
@@ -173,6 +198,8 @@ def tender_text_filter(*, text: str, postgres: bool | None = None) -> Q:
         return Q()
     if postgres if postgres is not None else uses_postgres_search():
         return _text_filter_postgres(terms)
+    if connection.vendor == "sqlite":
+        return _text_filter_sqlite(terms)
     return _text_filter_portable(terms)
 
 
