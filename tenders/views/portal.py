@@ -1,6 +1,7 @@
 """The public tender portal: no login, published data only (VgV §41: free, full, direct access)."""
 
 import base64
+import functools
 from html import escape
 from typing import Any
 from urllib.parse import quote
@@ -8,9 +9,11 @@ from urllib.parse import quote
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -99,40 +102,74 @@ def _page_size(request: HttpRequest) -> int:
 PAGING_PARAMS = frozenset({"page", "per_page"})
 
 
-def _form_context(form: PortalSearchForm, request: HttpRequest) -> dict[str, Any]:
-    """The search form as plain values: rendered by hand, it costs a fraction of widget
-    templates on the busiest page of the site."""
-    errors = form.errors if form.is_bound and not form.is_valid() else {}
-    return {
-        "form": form,
-        "errors": errors,
-        "values": {name: request.GET.get(name, "") for name in form.fields},
+TEXT_INPUTS = ("q", "cpv", "deadline_from", "deadline_to")
+_SLOT = "\x00"  # never part of a template's text nor of a translation
+
+
+def _slot(name: str) -> SafeString:
+    return mark_safe(f"{_SLOT}{name}{_SLOT}")
+
+
+@functools.lru_cache(maxsize=32)
+def _search_form_skeleton(language: str | None, script_prefix: str) -> tuple[str, ...]:
+    """search_form.html rendered once per language, split around its slots: literal text at
+    even positions, slot names at odd ones. The form's labels, translations and URLs cost
+    more to render than the results of a page; only the slots change between requests."""
+    context = {
+        "non_field_errors": _slot("non_field_errors"),
+        "open_only_checked": _slot("open_only_checked"),
+        **{name: _slot(name) for name in TEXT_INPUTS},
+        **{f"errors_{name}": _slot(f"errors_{name}") for name in TEXT_INPUTS},
         "selects": [
             {
                 "name": name,
-                "label": form.fields[name].label,
-                "options": select_options_html(name, request.GET.get(name, "")),
-                "errors": errors.get(name, []),
+                "label": PortalSearchForm.base_fields[name].label,
+                "options": _slot(f"options_{name}"),
+                "errors": _slot(f"errors_{name}"),
             }
             for name in SELECT_FIELDS
         ],
     }
+    return tuple(render_to_string("tenders/portal/search_form.html", context).split(_SLOT))
+
+
+def _search_form_html(request: HttpRequest, form: PortalSearchForm | None) -> SafeString:
+    """The search form with the request's values (escaped) and the form's errors, if any."""
+    errors = form.errors if form is not None and not form.is_valid() else {}
+    get = request.GET.get
+    slots: dict[str, str] = {
+        "non_field_errors": "",
+        "open_only_checked": " checked" if get("open_only") else "",
+    }
+    for name in TEXT_INPUTS:
+        slots[name] = escape(get(name, ""))
+        slots[f"errors_{name}"] = str(errors[name]) if name in errors else ""
+    for name in SELECT_FIELDS:
+        slots[f"options_{name}"] = select_options_html(name, get(name, ""))
+        slots[f"errors_{name}"] = "".join(
+            f'<span class="errorlist">{escape(error)}</span>' for error in errors.get(name, [])
+        )
+    if form is not None and errors and form.non_field_errors():
+        slots["non_field_errors"] = f'<div class="wide errorlist">{form.non_field_errors()}</div>'
+    parts = _search_form_skeleton(get_language(), get_script_prefix())
+    html = "".join(slots[part] if i % 2 else part for i, part in enumerate(parts))
+    return mark_safe(html)  # the skeleton is a rendered template, every slot value is escaped
 
 
 @require_safe
 def portal_list(request: HttpRequest) -> HttpResponse:
     # Paging alone filters nothing: the form stays unbound and is not validated.
     searched = any(key not in PAGING_PARAMS for key in request.GET)
-    form = PortalSearchForm(request.GET if searched else None)
-    if form.is_bound and not form.is_valid():
+    form = PortalSearchForm(request.GET) if searched else None
+    if form is not None and not form.is_valid():
         # Bad filters change nothing: the form comes back with its messages, no list.
         return render(
             request,
             "tenders/portal/list.html",
-            {**_form_context(form, request), "page": None},
+            {"search_form": _search_form_html(request, form), "page": None},
             status=400,
         )
-    query = form.to_query() if form.is_bound else None
+    query = form.to_query() if form is not None else None
     paginator = WindowedPaginator(query, _page_size(request), page_hint=request.GET.get("page"))
     page = paginator.get_page(request.GET.get("page"))
     results = _results_html(page.object_list)
@@ -143,7 +180,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
         request,
         "tenders/portal/list.html",
         {
-            **_form_context(form, request),
+            "search_form": _search_form_html(request, form),
             "page": page,
             "results": results,
             "paginator": paginator,
@@ -213,9 +250,9 @@ def public_state_labels() -> dict[str, str]:
     }
 
 
-def _feed_url(form: PortalSearchForm) -> str:
+def _feed_url(form: PortalSearchForm | None) -> str:
     url = reverse("portal-feed")
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("cpv"):
+    if form is not None and form.is_valid() and form.cleaned_data.get("cpv"):
         url += f"?cpv={form.cleaned_data['cpv']}"
     return url
 

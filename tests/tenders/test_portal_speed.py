@@ -118,11 +118,29 @@ def test_result_rows_escape_every_value_and_show_the_deadline_in_berlin_time(cli
     assert "02.07.2031 00:30" in html
 
 
-def test_paging_alone_leaves_the_search_form_unbound(client):
-    make_tender(title="Sanierung")
+def test_search_form_is_rendered_per_language_with_the_visitors_values_escaped(client):
+    # given a search with markup in its words and a filter chosen
+    params = {"q": '"><script>x</script>', "contract_type": "works", "open_only": "on"}
+    # when it is shown in German and in English, one after the other
+    german = client.get(reverse("portal-list"), params).content.decode()
+    english = client.get(reverse("portal-list"), params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then each language has its own labels, the words come back escaped, the choices kept
+    assert "Suchen" in german
+    assert "Search" in english
+    assert "Suchen" not in english
+    for html in (german, english):
+        assert "<script>x" not in html
+        assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
+        assert '<option value="works" selected>' in html
+        assert 'id="id_open_only" checked>' in html
+
+
+def test_paging_alone_searches_nothing_and_bad_filters_still_answer_400(client):
+    tender = make_tender(title="Sanierung")
     response = client.get(reverse("portal-list"), {"page": 1, "per_page": 10})
     assert response.status_code == 200
-    assert not response.context["form"].is_bound
+    assert tender.reference in response.content.decode()
+    assert "errorlist" not in response.content.decode()
     bad = client.get(reverse("portal-list"), {"cpv": "45x", "page": 2})
     assert bad.status_code == 400
     assert '<ul class="errorlist" id="id_cpv_error">' in bad.content.decode()
