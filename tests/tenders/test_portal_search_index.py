@@ -9,9 +9,10 @@ from django.db import connection
 from django.urls import reverse
 
 from procurement.core.models import Organisation
-from tenders.models import Tender
+from tenders.models import Lot, Tender
+from tenders.portal_selectors import cpv_code_range
 from tests.tenders.factories import published_tender
-from tests.tenders.portal_factories import make_tender
+from tests.tenders.portal_factories import add_lot, make_tender
 
 pytestmark = pytest.mark.django_db
 
@@ -71,7 +72,7 @@ def test_an_authority_renamed_is_found_by_its_new_name(client):
     assert found(client, "hansestadt reinigung") == [tender.reference]
 
 
-def test_sqlite_search_index_triggers_exist_after_all_migrations():
+def test_sqlite_index_triggers_exist_after_all_migrations():
     # Django's SQLite schema editor rebuilds a table for most ALTERs and so drops its
     # triggers: a later migration of tenders_tender must create them again (migration 0008).
     if connection.vendor != "sqlite":
@@ -85,7 +86,20 @@ def test_sqlite_search_index_triggers_exist_after_all_migrations():
         "tenders_tender_search_insert",
         "tenders_tender_search_update",
         "tenders_tender_search_delete",
+        "tenders_tender_cpv_tender_insert",
+        "tenders_tender_cpv_tender_update",
+        "tenders_tender_cpv_tender_delete",
     } <= triggers
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'tenders_lot'"
+        )
+        lot_triggers = {name for (name,) in cursor.fetchall()}
+    assert {
+        "tenders_tender_cpv_lot_insert",
+        "tenders_tender_cpv_lot_update",
+        "tenders_tender_cpv_lot_delete",
+    } <= lot_triggers
 
 
 @pytest.mark.postgres
@@ -100,3 +114,45 @@ def test_postgres_finds_a_newly_published_tender_by_word(client, authority, offi
     Tender.objects.filter(pk=tender.pk).update(title="Rettungswache Ost")
     assert found(client, "feuerwehrgeräte") == []
     assert found(client, "rettungswache") == [tender.reference]
+
+
+def cpv_found(client, prefix: str) -> set[str]:
+    response = client.get(reverse("portal-list"), {"cpv": prefix})
+    assert response.status_code == 200
+    return {row.reference for row in response.context["page"].object_list}
+
+
+def test_cpv_search_follows_changed_main_additional_and_lot_codes(client):
+    # given a tender with its main code only
+    tender = make_tender(cpv_main="71000000-8", cpv_additional=[])
+    assert cpv_found(client, "4521") == set()
+    # when an additional code is added, it is found by that subtree
+    Tender.objects.filter(pk=tender.pk).update(cpv_additional=["45214200-2"])
+    assert cpv_found(client, "4521") == {tender.reference}
+    assert cpv_found(client, "71") == {tender.reference}
+    # when the main code changes, the old one no longer finds it
+    Tender.objects.filter(pk=tender.pk).update(cpv_main="72000000-5", cpv_additional=[])
+    assert cpv_found(client, "71") == set()
+    assert cpv_found(client, "4521") == set()
+    assert cpv_found(client, "72000000-5") == {tender.reference}
+    # a lot's code counts while the lot exists and as long as it has that code
+    lot = add_lot(tender, number=1, cpv="90910000-9")
+    assert cpv_found(client, "9091") == {tender.reference}
+    Lot.objects.filter(pk=lot.pk).update(cpv_main="90911000-6")
+    assert cpv_found(client, "90910") == set()
+    assert cpv_found(client, "90911") == {tender.reference}
+    lot.delete()
+    assert cpv_found(client, "9091") == set()
+    assert cpv_found(client, "72") == {tender.reference}
+
+
+def test_cpv_prefix_bounds_are_exact_at_the_edges_of_a_subtree(client):
+    inside = make_tender(cpv_main="45219999-0")
+    make_tender(cpv_main="45220000-5")
+    make_tender(cpv_main="45209999-3")
+    nines = make_tender(cpv_main="99999999-1")
+    assert cpv_found(client, "4521") == {inside.reference}
+    assert cpv_found(client, "99") == {nines.reference}
+    assert cpv_code_range("4529") == ("45290000", "45300000")
+    assert cpv_code_range("099") == ("09900000", "10000000")
+    assert cpv_code_range("999") == ("99900000", None)
