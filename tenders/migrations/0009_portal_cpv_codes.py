@@ -15,7 +15,7 @@ CREATE_TABLE = (
     f"CREATE TABLE IF NOT EXISTS {TABLE} ("
     "tender_id integer NOT NULL, lot_id integer NULL, code varchar(8) NOT NULL)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_code ON {TABLE} (code, tender_id)",
-    f"CREATE INDEX IF NOT EXISTS {TABLE}_tender ON {TABLE} (tender_id)",
+    f"CREATE INDEX IF NOT EXISTS {TABLE}_tender ON {TABLE} (tender_id, code)",
     f"CREATE INDEX IF NOT EXISTS {TABLE}_lot ON {TABLE} (lot_id)",
 )
 

@@ -156,3 +156,19 @@ def test_cpv_prefix_bounds_are_exact_at_the_edges_of_a_subtree(client):
     assert cpv_code_range("4529") == ("45290000", "45300000")
     assert cpv_code_range("099") == ("09900000", "10000000")
     assert cpv_code_range("999") == ("99900000", None)
+
+
+@pytest.mark.parametrize("common_from", [1, 4000])
+def test_cpv_search_finds_the_same_whichever_way_sqlite_checks_the_subtree(
+    client, monkeypatch, common_from
+):
+    # SQLite probes each tender's codes for a common subtree and checks a list for a rare
+    # one (tenders.portal_selectors._cpv_filter_indexed): both must find the same tenders.
+    monkeypatch.setattr("tenders.portal_selectors.SQLITE_COMMON_CPV_CODES", common_from)
+    main = make_tender(cpv_main="45210000-2")
+    additional = make_tender(cpv_main="71000000-8", cpv_additional=["45214200-2"])
+    by_lot = make_tender(cpv_main="72000000-5")
+    add_lot(by_lot, number=1, cpv="45213000-3")
+    make_tender(cpv_main="45220000-5")
+    assert cpv_found(client, "4521") == {main.reference, additional.reference, by_lot.reference}
+    assert cpv_found(client, "11") == set()
