@@ -13,7 +13,7 @@ from django.template.loader import render_to_string
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import cached_property
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -175,7 +175,9 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     results = _results_html(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
-    bounded = paginator.count_is_lower_bound
+    # "?" plus the request's other parameters, ready for one more (escaped for an attribute).
+    link_prefix = escape(f"?{params.urlencode()}&" if params else "?")
+    feed_url = _feed_url(form)
     return render(
         request,
         "tenders/portal/list.html",
@@ -184,14 +186,67 @@ def portal_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "results": results,
             "paginator": paginator,
-            "count_prefix": "≥ " if bounded else "",
-            "pages_total": f"≥ {paginator.num_pages}" if bounded else paginator.num_pages,
-            "querystring": params.urlencode(),
-            "per_page": paginator.per_page,
-            "page_sizes": PAGE_SIZES,
-            "feed_url": _feed_url(form),
+            "summary": _summary_html(paginator, feed_url=feed_url, link_prefix=link_prefix),
+            "pagination": _pagination_html(page, link_prefix=link_prefix),
+            "feed_url": feed_url,
         },
     )
+
+
+# The count, feed and page size links above the results and the page links below them: built
+# here (every value escaped) for the reason given at RESULT_HTML.
+SUMMARY_HTML = (
+    '<div class="portal-summary">\n'
+    '  <span id="result-count">{count}</span>\n'
+    '  <span>{feed}<a href="{api_url}">API</a> · {per_page_label}:\n'
+    "    {sizes}</span>\n"
+    "</div>"
+)
+
+
+def _summary_html(paginator: WindowedPaginator, *, feed_url: str, link_prefix: str) -> SafeString:
+    count = paginator.count
+    text = ngettext("%(counter)s tender", "%(counter)s tenders", count) % {"counter": count}
+    feed = f'<a href="{escape(feed_url)}">{escape(_("Atom feed"))}</a> · ' if feed_url else ""
+    sizes = "".join(
+        f"<b>{size}</b> "
+        if size == paginator.per_page
+        else f'<a href="{link_prefix}per_page={size}">{size}</a> '
+        for size in PAGE_SIZES
+    )
+    return mark_safe(  # every value is escaped or a number
+        SUMMARY_HTML.format(
+            count=escape(("≥ " if paginator.count_is_lower_bound else "") + text),
+            feed=feed,
+            api_url=escape(reverse("api-tender-list")),
+            per_page_label=escape(_("per page")),
+            sizes=sizes,
+        )
+    )
+
+
+def _pagination_html(page: Page, *, link_prefix: str) -> SafeString:
+    if not page.has_other_pages():
+        return mark_safe("")
+    paginator = page.paginator
+    total = paginator.num_pages
+    if getattr(paginator, "count_is_lower_bound", False):
+        total = f"≥ {total}"
+    parts = [f'<nav class="pagination" aria-label="{escape(_("Pages"))}">\n  ']
+    if page.has_previous():
+        parts.append(
+            f'<a rel="prev" href="{link_prefix}page={page.previous_page_number()}">'
+            f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK} {escape(_('previous'))}</a>"
+        )
+    current = _("page %(n)s of %(total)s") % {"n": page.number, "total": total}
+    parts.append(f'\n  <span class="current">{escape(current)}</span>\n  ')
+    if page.has_next():
+        parts.append(
+            f'<a rel="next" href="{link_prefix}page={page.next_page_number()}">'
+            f"{escape(_('next'))} \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}</a>"
+        )
+    parts.append("\n</nav>")
+    return mark_safe("".join(parts))  # every value is escaped or a number
 
 
 # One result of the list. Every value is escaped by html.escape before it is put in; built
