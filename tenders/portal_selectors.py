@@ -155,26 +155,20 @@ def _text_filter_postgres(terms: list[str]) -> Q:
 
 
 def _text_filter_sqlite(terms: list[str]) -> Q:
-    # Per word: the tenders whose text matches it in the FTS5 table of migration 0008 (kept
-    # current by triggers; '"term"*' is a prefix query, a term holds word characters only, see
-    # search_terms), or whose authority's name contains it. SQLite computes each list once.
-    # The unary + keeps SQLite from driving the query from these lists: it walks the
-    # published_at index newest first instead and stops at the LIMIT, so a common word costs a
-    # few hundred index entries instead of fetching and sorting its thousands of matches, and a
+    # The FTS5 table of migration 0008 (title, reference, description and the authority's
+    # name, kept current by triggers): one query for all words, '"term"*' a word prefix, the
+    # words ANDed; a term holds word characters only (see search_terms). SQLite computes the
+    # list once. The unary + keeps it from driving the query from the list: it walks the
+    # published_at index newest first and stops at the LIMIT, so a common word costs a few
+    # hundred index entries instead of fetching and sorting its thousands of matches, and a
     # rare word reads the index only (the id is in it), never the rows with their descriptions.
     tender = connection.ops.quote_name(Tender._meta.db_table)
-    organisation = connection.ops.quote_name(Organisation._meta.db_table)
-    matches_sql = (
-        f'+{tender}."id" IN ('
-        f"SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s "
-        f'UNION ALL SELECT by_authority."id" FROM {tender} AS by_authority '
-        f'WHERE by_authority."authority_id" IN ('
-        f"SELECT \"id\" FROM {organisation} WHERE \"name\" LIKE '%%' || %s || '%%'))"
+    sql = (
+        f'+{tender}."id" IN '
+        f"(SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s)"
     )
-    condition = Q()
-    for term in terms:
-        condition &= Q(RawSQL(matches_sql, [f'"{term}"*', term], output_field=BooleanField()))
-    return condition
+    match = " ".join(f'"{term}"*' for term in terms)
+    return Q(RawSQL(sql, [match], output_field=BooleanField()))
 
 
 def _text_filter_portable(terms: list[str]) -> Q:

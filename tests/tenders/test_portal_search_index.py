@@ -100,6 +100,12 @@ def test_sqlite_index_triggers_exist_after_all_migrations():
         "tenders_tender_cpv_lot_update",
         "tenders_tender_cpv_lot_delete",
     } <= lot_triggers
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master "
+            "WHERE type = 'trigger' AND tbl_name = 'procurement_organisation'"
+        )
+        assert ("tenders_tender_search_authority",) in cursor.fetchall()
 
 
 @pytest.mark.postgres
