@@ -6,11 +6,12 @@ tenders waiting for approval and approved-but-unpublished ones never appear. Pri
 asker of a question, unanswered questions, officers) is never selected for the public.
 """
 
+import functools
 import json
 import re
 import uuid
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from django.conf import settings
@@ -55,6 +56,10 @@ TENDER_DOCUMENT_SQL = (
     "coalesce(\"description\", ''), '-/.@:_', '      '))"
 )
 TENDER_SEARCH_COLUMN = "portal_search"
+# On SQLite: the FTS5 table over title, reference and description (migration 0008).
+SQLITE_SEARCH_TABLE = "tenders_tender_search"
+# Every CPV code of a tender, its lots' included, one row each (migration 0009, both databases).
+CPV_CODE_TABLE = "tenders_tender_cpv"
 ORGANISATION_TSVECTOR_SQL = (
     "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
 )
@@ -149,6 +154,23 @@ def _text_filter_postgres(terms: list[str]) -> Q:
     return condition
 
 
+def _text_filter_sqlite(terms: list[str]) -> Q:
+    # The FTS5 table of migration 0008 (title, reference, description and the authority's
+    # name, kept current by triggers): one query for all words, '"term"*' a word prefix, the
+    # words ANDed; a term holds word characters only (see search_terms). SQLite computes the
+    # list once. The unary + keeps it from driving the query from the list: it walks the
+    # published_at index newest first and stops at the LIMIT, so a common word costs a few
+    # hundred index entries instead of fetching and sorting its thousands of matches, and a
+    # rare word reads the index only (the id is in it), never the rows with their descriptions.
+    tender = connection.ops.quote_name(Tender._meta.db_table)
+    sql = (
+        f'+{tender}."id" IN '
+        f"(SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s)"
+    )
+    match = " ".join(f'"{term}"*' for term in terms)
+    return Q(RawSQL(sql, [match], output_field=BooleanField()))
+
+
 def _text_filter_portable(terms: list[str]) -> Q:
     condition = Q()
     for term in terms:
@@ -164,7 +186,7 @@ def _text_filter_portable(terms: list[str]) -> Q:
 def tender_text_filter(*, text: str, postgres: bool | None = None) -> Q:
     """Every word of ``text`` must occur (as a word prefix) in the tender or its authority's name.
 
-    PostgreSQL uses its full-text search (GIN-indexed); other databases a case-insensitive
+    PostgreSQL and SQLite use their full-text indexes; other databases a case-insensitive
     substring match.
     """
     terms = search_terms(text)
@@ -172,7 +194,67 @@ def tender_text_filter(*, text: str, postgres: bool | None = None) -> Q:
         return Q()
     if postgres if postgres is not None else uses_postgres_search():
         return _text_filter_postgres(terms)
+    if connection.vendor == "sqlite":
+        return _text_filter_sqlite(terms)
     return _text_filter_portable(terms)
+
+
+CPV_CODE_LENGTH = 8
+
+
+def cpv_code_range(digits: str) -> tuple[str, str | None]:
+    """The codes a CPV prefix stands for, as a half-open range of 8-digit codes:
+    ``4521`` -> ("45210000", "45220000"); ``99`` -> ("99000000", None), no upper end."""
+    lower = digits.ljust(CPV_CODE_LENGTH, "0")
+    following = str(int(digits) + 1).zfill(len(digits))
+    if len(following) > len(digits):
+        return lower, None
+    return lower, following.ljust(CPV_CODE_LENGTH, "0")
+
+
+# On SQLite, a subtree with at least this many codes counts as common (see _cpv_filter_indexed).
+SQLITE_COMMON_CPV_CODES = 4000
+
+
+def _cpv_filter_indexed(digits: str) -> Q:
+    # The (code, tender_id) table of migration 0009, kept current by triggers: a B-tree range
+    # of codes gives the tenders with the prefix in their main, additional or a lot's code.
+    lower, upper = cpv_code_range(digits)
+    in_range = "{t}.code >= %s" + ("" if upper is None else " AND {t}.code < %s")
+    bounds = [lower] if upper is None else [lower, upper]
+    tender = connection.ops.quote_name(Tender._meta.db_table)
+    codes = f"SELECT tender_id FROM {CPV_CODE_TABLE} WHERE {in_range.format(t=CPV_CODE_TABLE)}"
+    if connection.vendor != "sqlite":
+        return Q(RawSQL(f'{tender}."id" IN ({codes})', bounds, output_field=BooleanField()))
+    # SQLite walks the published_at index newest first (see _text_filter_sqlite) and checks
+    # each tender. A list of the subtree's tenders is built once and is cheap for a small
+    # subtree, but for '45' (most tenders) building it cost 4 ms; probing the tender's own
+    # codes costs ~2 us a tender, cheap when matches are frequent and the walk stops soon, but
+    # 20 ms when nothing matches. Counting the subtree's codes up to a bound (one index range,
+    # evaluated once) picks the cheaper way for this prefix.
+    sql = (
+        f"CASE WHEN (SELECT count(*) FROM (SELECT 1 FROM {CPV_CODE_TABLE} "
+        f"WHERE {in_range.format(t=CPV_CODE_TABLE)} "
+        f"LIMIT {SQLITE_COMMON_CPV_CODES})) >= {SQLITE_COMMON_CPV_CODES} "
+        f"THEN EXISTS (SELECT 1 FROM {CPV_CODE_TABLE} AS own "
+        f'WHERE own.tender_id = {tender}."id" AND {in_range.format(t="own")}) '
+        f'ELSE +{tender}."id" IN ({codes}) END'
+    )
+    return Q(RawSQL(sql, bounds * 3, output_field=BooleanField()))
+
+
+def _cpv_filter_portable(digits: str) -> Q:
+    # The additional codes are a JSON list of strings; its text form has a quote right before
+    # every element, so '"4521' finds an element starting with 4521 (needs the alias
+    # cpv_additional_text, see _public_matching).
+    in_additional = Q(cpv_additional_text__contains=f'"{digits}')
+    # Not correlated: the lots matching the prefix are found once, not once per tender.
+    in_lot = Q(pk__in=Lot.objects.filter(cpv_main__startswith=digits).values("tender_id"))
+    return Q(cpv_main__startswith=digits) | in_additional | in_lot
+
+
+def uses_cpv_code_table() -> bool:
+    return connection.vendor in ("sqlite", "postgresql")
 
 
 def tender_cpv_filter(*, prefix: str) -> Q:
@@ -180,12 +262,9 @@ def tender_cpv_filter(*, prefix: str) -> Q:
     digits = prefix.split("-", 1)[0]
     if not digits.isdigit():
         raise DomainError("A CPV search takes the digits of a CPV code, e.g. 4521.", field="cpv")
-    # The additional codes are a JSON list of strings; on both databases its text form has a
-    # quote right before every element, so '"4521' finds an element starting with 4521.
-    in_additional = Q(cpv_additional_text__contains=f'"{digits}')
-    # Not correlated: the lots matching the prefix are found once, not once per tender.
-    in_lot = Q(pk__in=Lot.objects.filter(cpv_main__startswith=digits).values("tender_id"))
-    return Q(cpv_main__startswith=digits) | in_additional | in_lot
+    if uses_cpv_code_table():
+        return _cpv_filter_indexed(digits)
+    return _cpv_filter_portable(digits)
 
 
 def _start_of_berlin_day(day: date) -> datetime:
@@ -230,17 +309,18 @@ LIST_FIELDS = (
 )
 
 
-def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
-    """Public tenders matching ``query``; a constant number of queries whatever the page size."""
-    query = query or PortalQuery()
-    tenders = tender_public_queryset().only(*LIST_FIELDS)
+def _public_matching(query: PortalQuery) -> QuerySet[Tender]:
+    """The public tenders matching ``query``, newest first: conditions only, no columns chosen."""
+    tenders = Tender.objects.public().order_by("-published_at", "-pk")
     if query.text:
         tenders = tenders.filter(tender_text_filter(text=query.text))
     if query.cpv_prefix:
-        # alias, not annotate: the cast is only filtered on, never selected or counted over.
-        tenders = tenders.alias(
-            cpv_additional_text=Cast("cpv_additional", output_field=TextField())
-        ).filter(tender_cpv_filter(prefix=query.cpv_prefix))
+        if not uses_cpv_code_table():
+            # alias, not annotate: the cast is only filtered on, never selected or counted over.
+            tenders = tenders.alias(
+                cpv_additional_text=Cast("cpv_additional", output_field=TextField())
+            )
+        tenders = tenders.filter(tender_cpv_filter(prefix=query.cpv_prefix))
     if query.deadline_from:
         tenders = tenders.filter(submission_deadline__gte=_start_of_berlin_day(query.deadline_from))
     if query.deadline_to:
@@ -260,10 +340,95 @@ def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
     return tenders
 
 
-def tender_list_rows(*, ids: list[int]) -> list[Tender]:
+def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
+    """Public tenders matching ``query``; a constant number of queries whatever the page size."""
+    return _public_matching(query or PortalQuery()).select_related("authority").only(*LIST_FIELDS)
+
+
+def tender_portal_ids(*, query: PortalQuery | None, limit: int) -> list[int]:
+    """The ids of the first ``limit`` public tenders matching ``query``, newest first."""
+    matching = _public_matching(query or PortalQuery())
+    return list(matching.values_list("pk", flat=True)[:limit])
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PortalRow:
+    """What one result of the portal list shows: plain values, no model instance (building
+    forty model instances with their FSM bookkeeping cost more than the rest of the page)."""
+
+    id: int
+    reference: str
+    title: str
+    state: str
+    cpv_main: str
+    contract_type: str
+    procedure: str
+    regime: str
+    submission_deadline: datetime | None
+    authority_name: str
+
+
+_ROW_FIELDS = (
+    "id",
+    "reference",
+    "title",
+    "state",
+    "cpv_main",
+    "contract_type",
+    "procedure",
+    "regime",
+    "submission_deadline",
+    "authority__name",
+)
+
+
+@functools.lru_cache(maxsize=32)
+def _rows_sql(vendor: str, count: int) -> str:
+    """The SQL of the rows query for ``count`` ids, built by the ORM once per page size: the
+    statement is the same on every request, only its parameters (the ids) change, and compiling
+    it cost about as much as running it."""
+    placeholder_ids = list(range(1, count + 1))
+    queryset = (
+        Tender.objects.public().filter(pk__in=placeholder_ids).order_by().values_list(*_ROW_FIELDS)
+    )
+    sql, params = queryset.query.sql_with_params()
+    if list(params) != placeholder_ids:
+        raise AssertionError(f"rows query takes other parameters than the ids: {params!r}")
+    return sql
+
+
+def _db_datetime(value: Any) -> datetime | None:
+    # SQLite hands a raw cursor naive UTC (as stored with USE_TZ), PostgreSQL an aware datetime.
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value is not None and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+def tender_list_rows(*, ids: list[int]) -> list[PortalRow]:
     """The list fields of the public tenders ``ids``, in the order given: one query by primary
     key, so a search's filters are not evaluated a second time for the page."""
-    by_id = {t.pk: t for t in tender_public_queryset().only(*LIST_FIELDS).filter(pk__in=ids)}
+    if not ids:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(connection.vendor, len(ids)), ids)
+        rows = cursor.fetchall()
+    by_id = {
+        row[0]: PortalRow(
+            id=row[0],
+            reference=row[1],
+            title=row[2],
+            state=row[3],
+            cpv_main=row[4],
+            contract_type=row[5],
+            procedure=row[6],
+            regime=row[7],
+            submission_deadline=_db_datetime(row[8]),
+            authority_name=row[9],
+        )
+        for row in rows
+    }
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -501,7 +666,7 @@ def tender_feed_items(*, cpv_prefix: str = "", limit: int = 50) -> list[Tender]:
     return list(tender_portal_list(query=PortalQuery(cpv_prefix=cpv_prefix))[:limit])
 
 
-def tender_public_state(tender: Tender) -> str:
+def tender_public_state(tender: Tender | PortalRow) -> str:
     """What the public is told about the state: open, closed, awarded, cancelled …"""
     if tender.state == TenderState.PUBLISHED:
         if tender.submission_deadline and tender.submission_deadline <= timezone.now():

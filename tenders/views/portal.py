@@ -1,15 +1,19 @@
 """The public tender portal: no login, published data only (VgV §41: free, full, direct access)."""
 
 import base64
+import functools
+from html import escape
 from typing import Any
 from urllib.parse import quote
 
 from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.urls import reverse
+from django.template.loader import render_to_string
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import cached_property
-from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_safe
 
@@ -23,12 +27,14 @@ from tenders.portal_forms import (
 )
 from tenders.portal_selectors import (
     PortalNotFoundError,
+    PortalQuery,
+    PortalRow,
     document_version_public_get,
     public_question_text,
     tender_eforms_notice,
     tender_list_rows,
     tender_ocds_package,
-    tender_portal_list,
+    tender_portal_ids,
     tender_public_by_ocid,
     tender_public_by_reference,
     tender_public_detail,
@@ -53,8 +59,9 @@ class WindowedPaginator(Paginator):
     Walking on moves the window, so every page stays reachable with "next".
     """
 
-    def __init__(self, object_list: Any, per_page: int, *, page_hint: Any) -> None:
-        super().__init__(object_list, per_page)
+    def __init__(self, query: PortalQuery | None, per_page: int, *, page_hint: Any) -> None:
+        super().__init__([], per_page)
+        self.query = query
         try:
             page = max(1, int(page_hint))
         except (TypeError, ValueError):
@@ -66,7 +73,7 @@ class WindowedPaginator(Paginator):
     def _ids(self) -> list[int]:
         # The ids of the window in one query; the count and the page both come from it, so a
         # search that has to read many rows (a rare word on SQLite) reads them once, not twice.
-        ids = list(self.object_list.values_list("pk", flat=True)[: self.count_limit + 1])
+        ids = tender_portal_ids(query=self.query, limit=self.count_limit + 1)
         if len(ids) > self.count_limit:
             self.count_is_lower_bound = True
             del ids[self.count_limit :]
@@ -91,65 +98,160 @@ def _page_size(request: HttpRequest) -> int:
     return size if size in PAGE_SIZES else DEFAULT_PAGE_SIZE
 
 
-def _form_context(form: PortalSearchForm, request: HttpRequest) -> dict[str, Any]:
-    """The search form as plain values: rendered by hand, it costs a fraction of widget
-    templates on the busiest page of the site."""
-    errors = form.errors if form.is_bound else {}
-    return {
-        "form": form,
-        "values": {name: request.GET.get(name, "") for name in form.fields},
+# Query parameters that choose a page, not what is searched.
+PAGING_PARAMS = frozenset({"page", "per_page"})
+
+
+TEXT_INPUTS = ("q", "cpv", "deadline_from", "deadline_to")
+_SLOT = "\x00"  # never part of a template's text nor of a translation
+
+
+def _slot(name: str) -> SafeString:
+    return mark_safe(f"{_SLOT}{name}{_SLOT}")
+
+
+@functools.lru_cache(maxsize=32)
+def _search_form_skeleton(language: str | None, script_prefix: str) -> tuple[str, ...]:
+    """search_form.html rendered once per language, split around its slots: literal text at
+    even positions, slot names at odd ones. The form's labels, translations and URLs cost
+    more to render than the results of a page; only the slots change between requests."""
+    context = {
+        "non_field_errors": _slot("non_field_errors"),
+        "open_only_checked": _slot("open_only_checked"),
+        **{name: _slot(name) for name in TEXT_INPUTS},
+        **{f"errors_{name}": _slot(f"errors_{name}") for name in TEXT_INPUTS},
         "selects": [
             {
                 "name": name,
-                "label": form.fields[name].label,
-                "options": select_options_html(name, request.GET.get(name, "")),
-                "errors": errors.get(name, []),
+                "label": PortalSearchForm.base_fields[name].label,
+                "options": _slot(f"options_{name}"),
+                "errors": _slot(f"errors_{name}"),
             }
             for name in SELECT_FIELDS
         ],
     }
+    return tuple(render_to_string("tenders/portal/search_form.html", context).split(_SLOT))
+
+
+def _search_form_html(request: HttpRequest, form: PortalSearchForm | None) -> SafeString:
+    """The search form with the request's values (escaped) and the form's errors, if any."""
+    errors = form.errors if form is not None and not form.is_valid() else {}
+    get = request.GET.get
+    slots: dict[str, str] = {
+        "non_field_errors": "",
+        "open_only_checked": " checked" if get("open_only") else "",
+    }
+    for name in TEXT_INPUTS:
+        slots[name] = escape(get(name, ""))
+        slots[f"errors_{name}"] = str(errors[name]) if name in errors else ""
+    for name in SELECT_FIELDS:
+        slots[f"options_{name}"] = select_options_html(name, get(name, ""))
+        slots[f"errors_{name}"] = "".join(
+            f'<span class="errorlist">{escape(error)}</span>' for error in errors.get(name, [])
+        )
+    if form is not None and errors and form.non_field_errors():
+        slots["non_field_errors"] = f'<div class="wide errorlist">{form.non_field_errors()}</div>'
+    parts = _search_form_skeleton(get_language(), get_script_prefix())
+    html = "".join(slots[part] if i % 2 else part for i, part in enumerate(parts))
+    return mark_safe(html)  # the skeleton is a rendered template, every slot value is escaped
 
 
 @require_safe
 def portal_list(request: HttpRequest) -> HttpResponse:
-    form = PortalSearchForm(request.GET or None)
-    if form.is_bound and not form.is_valid():
+    # Paging alone filters nothing: the form stays unbound and is not validated.
+    searched = any(key not in PAGING_PARAMS for key in request.GET)
+    form = PortalSearchForm(request.GET) if searched else None
+    if form is not None and not form.is_valid():
         # Bad filters change nothing: the form comes back with its messages, no list.
         return render(
             request,
             "tenders/portal/list.html",
-            {**_form_context(form, request), "page": None},
+            {"search_form": _search_form_html(request, form), "page": None},
             status=400,
         )
-    query = form.to_query() if form.is_bound else None
-    paginator = WindowedPaginator(
-        tender_portal_list(query=query), _page_size(request), page_hint=request.GET.get("page")
-    )
+    query = form.to_query() if form is not None else None
+    paginator = WindowedPaginator(query, _page_size(request), page_hint=request.GET.get("page"))
     page = paginator.get_page(request.GET.get("page"))
     results = _results_html(page.object_list)
     params = request.GET.copy()
     params.pop("page", None)
-    bounded = paginator.count_is_lower_bound
+    # "?" plus the request's other parameters, ready for one more (escaped for an attribute).
+    link_prefix = escape(f"?{params.urlencode()}&" if params else "?")
+    feed_url = _feed_url(form)
     return render(
         request,
         "tenders/portal/list.html",
         {
-            **_form_context(form, request),
+            "search_form": _search_form_html(request, form),
             "page": page,
             "results": results,
             "paginator": paginator,
-            "count_prefix": "≥ " if bounded else "",
-            "pages_total": f"≥ {paginator.num_pages}" if bounded else paginator.num_pages,
-            "querystring": params.urlencode(),
-            "per_page": paginator.per_page,
-            "page_sizes": PAGE_SIZES,
-            "feed_url": _feed_url(form),
+            "summary": _summary_html(paginator, feed_url=feed_url, link_prefix=link_prefix),
+            "pagination": _pagination_html(page, link_prefix=link_prefix),
+            "feed_url": feed_url,
         },
     )
 
 
-# One result of the list. Built with format_html (every value escaped) rather than in the
-# template: the template engine spent about 0.2 ms per result, most of the list page's time.
+# The count, feed and page size links above the results and the page links below them: built
+# here (every value escaped) for the reason given at RESULT_HTML.
+SUMMARY_HTML = (
+    '<div class="portal-summary">\n'
+    '  <span id="result-count">{count}</span>\n'
+    '  <span>{feed}<a href="{api_url}">API</a> · {per_page_label}:\n'
+    "    {sizes}</span>\n"
+    "</div>"
+)
+
+
+def _summary_html(paginator: WindowedPaginator, *, feed_url: str, link_prefix: str) -> SafeString:
+    count = paginator.count
+    text = ngettext("%(counter)s tender", "%(counter)s tenders", count) % {"counter": count}
+    feed = f'<a href="{escape(feed_url)}">{escape(_("Atom feed"))}</a> · ' if feed_url else ""
+    sizes = "".join(
+        f"<b>{size}</b> "
+        if size == paginator.per_page
+        else f'<a href="{link_prefix}per_page={size}">{size}</a> '
+        for size in PAGE_SIZES
+    )
+    return mark_safe(  # every value is escaped or a number
+        SUMMARY_HTML.format(
+            count=escape(("≥ " if paginator.count_is_lower_bound else "") + text),
+            feed=feed,
+            api_url=escape(reverse("api-tender-list")),
+            per_page_label=escape(_("per page")),
+            sizes=sizes,
+        )
+    )
+
+
+def _pagination_html(page: Page, *, link_prefix: str) -> SafeString:
+    if not page.has_other_pages():
+        return mark_safe("")
+    paginator = page.paginator
+    total = paginator.num_pages
+    if getattr(paginator, "count_is_lower_bound", False):
+        total = f"≥ {total}"
+    parts = [f'<nav class="pagination" aria-label="{escape(_("Pages"))}">\n  ']
+    if page.has_previous():
+        parts.append(
+            f'<a rel="prev" href="{link_prefix}page={page.previous_page_number()}">'
+            f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK} {escape(_('previous'))}</a>"
+        )
+    current = _("page %(n)s of %(total)s") % {"n": page.number, "total": total}
+    parts.append(f'\n  <span class="current">{escape(current)}</span>\n  ')
+    if page.has_next():
+        parts.append(
+            f'<a rel="next" href="{link_prefix}page={page.next_page_number()}">'
+            f"{escape(_('next'))} \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}</a>"
+        )
+    parts.append("\n</nav>")
+    return mark_safe("".join(parts))  # every value is escaped or a number
+
+
+# One result of the list. Every value is escaped by html.escape before it is put in; built
+# with str.format rather than the template engine or format_html, whose per-value
+# conditional_escape made the rows the dearest part of the list page.
 RESULT_HTML = (
     '<li class="tender" data-reference="{reference}">'
     '<h2><a href="{url}">{title}</a> '
@@ -157,37 +259,38 @@ RESULT_HTML = (
     '<div class="meta"><span>{reference}</span><span>{authority}</span>'
     "<span><b>{deadline_label}:</b> {deadline}</span>"
     '<span class="cpv">CPV {cpv}</span><span>{contract_type}</span><span>{procedure}</span>'
-    "<span>{regime}</span></div></li>"
+    "<span>{regime}</span></div></li>\n"
 )
 
 
-def _results_html(tenders: Any) -> list[str]:
+def _results_html(rows: list[PortalRow]) -> SafeString:
+    """The page's results as one HTML string (every value escaped)."""
     labels = {name: dict(select_choices(name)) for name in SELECT_FIELDS}
     state_labels = public_state_labels()
-    deadline_label, national = _("Deadline"), _("national")
+    deadline_label = escape(_("Deadline"))
+    national = escape(_("national"))
     prefix = reverse("portal-detail", args=["-"])[:-2]  # one reverse() per page, not per result
-    results = []
-    for tender in tenders:
-        state = tender_public_state(tender)
-        deadline = tender.submission_deadline
-        results.append(
-            format_html(
-                RESULT_HTML,
-                reference=tender.reference,
-                url=f"{prefix}{quote(tender.reference, safe='')}/",
-                title=tender.title,
-                state=state,
-                state_label=state_labels.get(state, ""),
-                authority=tender.authority.name,
+    parts = []
+    for row in rows:
+        state = tender_public_state(row)
+        deadline = row.submission_deadline
+        parts.append(
+            RESULT_HTML.format(
+                reference=escape(row.reference),
+                url=escape(f"{prefix}{quote(row.reference, safe='')}/"),
+                title=escape(row.title),
+                state=escape(state),
+                state_label=escape(state_labels.get(state, "")),
+                authority=escape(row.authority_name),
                 deadline_label=deadline_label,
                 deadline=deadline.astimezone(BERLIN).strftime("%d.%m.%Y %H:%M") if deadline else "",
-                cpv=tender.cpv_main,
-                contract_type=labels["contract_type"].get(tender.contract_type, ""),
-                procedure=labels["procedure"].get(tender.procedure, ""),
-                regime="EU" if tender.regime == "eu" else national,
+                cpv=escape(row.cpv_main),
+                contract_type=escape(labels["contract_type"].get(row.contract_type, "")),
+                procedure=escape(labels["procedure"].get(row.procedure, "")),
+                regime="EU" if row.regime == "eu" else national,
             )
         )
-    return results
+    return mark_safe("".join(parts))  # every value above went through escape()
 
 
 def public_state_labels() -> dict[str, str]:
@@ -202,9 +305,9 @@ def public_state_labels() -> dict[str, str]:
     }
 
 
-def _feed_url(form: PortalSearchForm) -> str:
+def _feed_url(form: PortalSearchForm | None) -> str:
     url = reverse("portal-feed")
-    if form.is_bound and form.is_valid() and form.cleaned_data.get("cpv"):
+    if form is not None and form.is_valid() and form.cleaned_data.get("cpv"):
         url += f"?cpv={form.cleaned_data['cpv']}"
     return url
 

@@ -1,10 +1,12 @@
 """Portal behaviour that exists for speed: the bounded result count."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.urls import reverse
 
+from tests.factories import AuthorityFactory
 from tests.tenders.portal_factories import make_tender
 
 pytestmark = pytest.mark.django_db
@@ -97,3 +99,48 @@ def test_ocds_package_has_an_etag_and_answers_a_conditional_get_with_304(client)
     assert first.status_code == 200
     again = client.get(url, headers={"if-none-match": first["ETag"]})
     assert again.status_code == 304
+
+
+def test_result_rows_escape_every_value_and_show_the_deadline_in_berlin_time(client):
+    # given a tender whose texts carry HTML, with a deadline at 22:30 UTC in summer
+    authority = AuthorityFactory(name='Stadt <b>"Kiel"</b> & Umland')
+    make_tender(
+        title="<script>alert(1)</script> Schule",
+        authority=authority,
+        submission_deadline=datetime(2031, 7, 1, 22, 30, tzinfo=UTC),
+    )
+    # when the list is shown
+    html = client.get(reverse("portal-list")).content.decode()
+    # then no value reaches the page unescaped, and the deadline is the Berlin calendar day
+    assert "<script>alert(1)" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Schule" in html
+    assert "Stadt &lt;b&gt;&quot;Kiel&quot;&lt;/b&gt; &amp; Umland" in html
+    assert "02.07.2031 00:30" in html
+
+
+def test_search_form_is_rendered_per_language_with_the_visitors_values_escaped(client):
+    # given a search with markup in its words and a filter chosen
+    params = {"q": '"><script>x</script>', "contract_type": "works", "open_only": "on"}
+    # when it is shown in German and in English, one after the other
+    german = client.get(reverse("portal-list"), params).content.decode()
+    english = client.get(reverse("portal-list"), params, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    # then each language has its own labels, the words come back escaped, the choices kept
+    assert "Suchen" in german
+    assert "Search" in english
+    assert "Suchen" not in english
+    for html in (german, english):
+        assert "<script>x" not in html
+        assert 'value="&quot;&gt;&lt;script&gt;x&lt;/script&gt;"' in html
+        assert '<option value="works" selected>' in html
+        assert 'id="id_open_only" checked>' in html
+
+
+def test_paging_alone_searches_nothing_and_bad_filters_still_answer_400(client):
+    tender = make_tender(title="Sanierung")
+    response = client.get(reverse("portal-list"), {"page": 1, "per_page": 10})
+    assert response.status_code == 200
+    assert tender.reference in response.content.decode()
+    assert "errorlist" not in response.content.decode()
+    bad = client.get(reverse("portal-list"), {"cpv": "45x", "page": 2})
+    assert bad.status_code == 400
+    assert '<ul class="errorlist" id="id_cpv_error">' in bad.content.decode()
