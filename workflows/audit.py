@@ -148,6 +148,31 @@ def _lock_head(using: str) -> AuditChainHead:
     return heads.get(pk=1)
 
 
+def _link(event: AuditEvent, *, sequence: int, prev_hash: str) -> None:
+    event.sequence = sequence
+    event.prev_hash = prev_hash
+    # Taken once the tip is known (locked), so event times never go backwards along the chain.
+    event.time = timezone.now()
+    event.hash = event_hash(event)
+
+
+def _advance_head(event: AuditEvent, *, tip: tuple[int, str], using: str) -> bool:
+    """Link ``event`` to ``tip`` (the last event this connection appended, normally earlier in
+    the same transaction, whose head lock it therefore still holds): one UPDATE instead of
+    SELECT … FOR UPDATE plus UPDATE. The UPDATE takes the lock and only matches while the head
+    is still ``tip``; when not (a rolled-back savepoint or transaction), nothing was changed
+    and the caller locks and reads the head as usual."""
+    _link(event, sequence=tip[0] + 1, prev_hash=tip[1])
+    heads = AuditChainHead.objects.using(using).filter(pk=1, sequence=tip[0], hash=tip[1])
+    return heads.update(sequence=event.sequence, hash=event.hash) == 1
+
+
+def _forget_tip(connection: Any) -> None:
+    # After the commit other transactions extend the chain: the next transaction locks the
+    # head afresh instead of trying a tip that is most likely stale.
+    connection._audit_tip = None
+
+
 def append_event(
     *,
     actor: Any,
@@ -175,11 +200,8 @@ def append_event(
     # that fails leaves the caller's transaction unusable, which is what must happen anyway, as
     # a transition whose event is missing may not commit.
     with transaction.atomic(using=using, savepoint=False):
-        head = _lock_head(using)
+        connection = transaction.get_connection(using)
         event = AuditEvent(
-            sequence=head.sequence + 1,
-            # Taken after the lock, so event times never go backwards along the chain.
-            time=timezone.now(),
             actor=user,
             actor_label=label,
             content_type_id=content_type_id,
@@ -191,13 +213,17 @@ def append_event(
             to_state=to_state[:100],
             payload=data,
             payload_digest=payload_digest(data),
-            prev_hash=head.hash,
         )
-        event.hash = event_hash(event)
+        tip = getattr(connection, "_audit_tip", None)
+        if tip is None or not _advance_head(event, tip=tip, using=using):
+            head = _lock_head(using)
+            _link(event, sequence=head.sequence + 1, prev_hash=head.hash)
+            AuditChainHead.objects.using(using).filter(pk=1).update(
+                sequence=event.sequence, hash=event.hash
+            )
+            transaction.on_commit(lambda: _forget_tip(connection), using=using)
         event.save(using=using, force_insert=True)
-        AuditChainHead.objects.using(using).filter(pk=1).update(
-            sequence=event.sequence, hash=event.hash
-        )
+        connection._audit_tip = (event.sequence, event.hash)
     return event
 
 

@@ -50,7 +50,8 @@ def contract_find(*, invoice: Invoice, lock: bool = False) -> Any:
             return found[0]
     if invoice.buyer_reference:
         found = [
-            c for c in contracts.filter(buyer_reference__iexact=invoice.buyer_reference.strip())
+            c
+            for c in contracts.filter(buyer_reference__iexact=invoice.buyer_reference.strip())
             if _seller_ok(invoice, c.supplier)
         ]
         if len(found) == 1:
@@ -69,34 +70,68 @@ def match_checks(*, invoice: Invoice, contract: Any) -> list[dict[str, Any]]:
 
     def row(field: str, expected: Any, actual: Any, ok: bool) -> dict[str, Any]:
         return {
-            "field": field, "label": str(CHECK_LABELS[field]),
+            "field": field,
+            "label": str(CHECK_LABELS[field]),
             "expected": "" if expected is None else str(expected),
-            "actual": "" if actual is None else str(actual), "ok": bool(ok),
+            "actual": "" if actual is None else str(actual),
+            "ok": bool(ok),
         }
 
     if contract is None:
-        return [row("contract", _("a concluded contract of this buyer"),
-                    invoice.contract_reference or invoice.order_reference or "—", False)]
+        return [
+            row(
+                "contract",
+                _("a concluded contract of this buyer"),
+                invoice.contract_reference or invoice.order_reference or "—",
+                False,
+            )
+        ]
     rows = [
-        row("contract_reference", contract.reference, invoice.contract_reference,
-            _norm(contract.reference) == _norm(invoice.contract_reference)),
-        row("buyer_reference", contract.buyer_reference, invoice.buyer_reference,
-            _norm(contract.buyer_reference) == _norm(invoice.buyer_reference)),
+        row(
+            "contract_reference",
+            contract.reference,
+            invoice.contract_reference,
+            _norm(contract.reference) == _norm(invoice.contract_reference),
+        ),
+        row(
+            "buyer_reference",
+            contract.buyer_reference,
+            invoice.buyer_reference,
+            _norm(contract.buyer_reference) == _norm(invoice.buyer_reference),
+        ),
     ]
     if contract.order_reference:
-        rows.append(row("order_reference", contract.order_reference, invoice.order_reference,
-                        _norm(contract.order_reference) == _norm(invoice.order_reference)))
+        rows.append(
+            row(
+                "order_reference",
+                contract.order_reference,
+                invoice.order_reference,
+                _norm(contract.order_reference) == _norm(invoice.order_reference),
+            )
+        )
     supplier = contract.supplier
     expected_seller = " / ".join(x for x in (supplier.vat_id, supplier.siret) if x)
     actual_seller = " / ".join(x for x in (invoice.seller_vat_id, invoice.seller_legal_id) if x)
     rows.append(row("seller", expected_seller, actual_seller, _seller_ok(invoice, supplier)))
-    rows.append(row("currency", contract.currency, invoice.currency,
-                    _norm(contract.currency) == _norm(invoice.currency)))
+    rows.append(
+        row(
+            "currency",
+            contract.currency,
+            invoice.currency,
+            _norm(contract.currency) == _norm(invoice.currency),
+        )
+    )
     if invoice.kind == Invoice.Kind.INVOICE:
         remaining = contract_remaining(contract=contract, excluding=invoice.pk)
         net = invoice.net_amount if invoice.net_amount is not None else Decimal("0")
-        rows.append(row("amount", f"≤ {remaining} {contract.currency}", f"{net} {invoice.currency}",
-                        net <= remaining))
+        rows.append(
+            row(
+                "amount",
+                f"≤ {remaining} {contract.currency}",
+                f"{net} {invoice.currency}",
+                net <= remaining,
+            )
+        )
     return rows
 
 
@@ -104,7 +139,8 @@ def _refresh(invoice: Invoice, *, fresh: bool = False) -> list[dict[str, Any]]:
     """Recompute the checks; ``fresh``: just validated, so no overrides can exist yet."""
     # Lock order: invoice row (caller), then contract row; remaining value is read after.
     contract = (
-        contract_get(contract_id=invoice.contract_id, lock=True) if invoice.contract_id
+        contract_get(contract_id=invoice.contract_id, lock=True)
+        if invoice.contract_id
         else contract_find(invoice=invoice, lock=True)
     )
     invoice.contract_id = contract.pk if contract is not None else None
@@ -132,13 +168,29 @@ def match_auto_locked(*, invoice: Invoice, fresh: bool) -> Invoice:
     """``invoice_match_auto`` for a caller that already holds the invoice's row lock."""
     if invoice.state != Invoice.State.VALID:
         return invoice
-    rows = _refresh(invoice, fresh=fresh)
-    fields = ["contract_id", "match_result"]
-    if invoice.contract_id and not _open(rows):
-        invoice.match(by=None, contract_id=invoice.contract_id)
-        fields += ["state", "matched_at"]
+    rows = match_checks_locked(invoice=invoice, fresh=fresh)
+    fields = ["contract_id", "match_result", *match_complete(invoice=invoice, rows=rows)]
     invoice.save(update_fields=fields)
     return invoice
+
+
+def match_checks_locked(*, invoice: Invoice, fresh: bool) -> list[dict[str, Any]]:
+    """Find and lock the contract, set ``contract_id`` and ``match_result`` (not saved).
+
+    The caller holds the invoice's row lock; it may still be ``validating`` (the checks do not
+    depend on the invoice's state), so validation can take the contract lock before its audit
+    appends, in the same order as every other path: invoice, contract, audit chain.
+    """
+    return _refresh(invoice, fresh=fresh)
+
+
+def match_complete(*, invoice: Invoice, rows: list[dict[str, Any]]) -> list[str]:
+    """The ``match`` transition of a ``valid`` invoice when every check passed; the fields it
+    changed (none when a check is still open)."""
+    if invoice.contract_id and not _open(rows):
+        invoice.match(by=None, contract_id=invoice.contract_id)
+        return ["state", "matched_at"]
+    return []
 
 
 def invoice_assign_contract(*, invoice_id: int, contract_id: int, actor: Any) -> Invoice:
@@ -150,13 +202,18 @@ def invoice_assign_contract(*, invoice_id: int, contract_id: int, actor: Any) ->
             raise InvoiceStateError("Only valid or disputed invoices can be matched.")
         contract = contract_get(contract_id=contract_id)
         if contract is None or contract.authority_id != invoice.buyer_id:
-            raise MatchingError("This contract does not belong to the invoice's buyer.",
-                                field="contract")
+            raise MatchingError(
+                "This contract does not belong to the invoice's buyer.", field="contract"
+            )
         invoice.contract_id = contract.pk
         _refresh(invoice)
         invoice.save(update_fields=["contract_id", "match_result"])
-        record(actor=actor, obj=invoice, action="invoicing.invoice.contract_assigned",
-               payload={"contract_id": contract.pk})
+        record(
+            actor=actor,
+            obj=invoice,
+            action="invoicing.invoice.contract_assigned",
+            payload={"contract_id": contract.pk},
+        )
         return invoice
 
 
@@ -164,8 +221,9 @@ def invoice_override_mismatch(*, invoice_id: int, field: str, reason: str, actor
     """Accept one mismatching field on purpose, with a reason; audited."""
     reason = (reason or "").strip()
     if len(reason) < 5:
-        raise MatchingError("Give a reason (at least a few words) for accepting this difference.",
-                            field="reason")
+        raise MatchingError(
+            "Give a reason (at least a few words) for accepting this difference.", field="reason"
+        )
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         _clerk(invoice, actor)
@@ -176,15 +234,20 @@ def invoice_override_mismatch(*, invoice_id: int, field: str, reason: str, actor
         if field not in failing:
             raise MatchingError(f"Field {field!r} has no mismatch to override.", field="field")
         if field == "contract":
-            raise MatchingError("Assign a contract first; a missing contract cannot be waived.",
-                                field="field")
+            raise MatchingError(
+                "Assign a contract first; a missing contract cannot be waived.", field="field"
+            )
         MatchOverride.objects.update_or_create(
             invoice=invoice, field=field, defaults={"reason": reason, "by": actor}
         )
         _refresh(invoice)
         invoice.save(update_fields=["contract_id", "match_result"])
-        record(actor=actor, obj=invoice, action="invoicing.invoice.mismatch_overridden",
-               payload={"field": field, "reason": reason})
+        record(
+            actor=actor,
+            obj=invoice,
+            action="invoicing.invoice.mismatch_overridden",
+            payload={"field": field, "reason": reason},
+        )
         return invoice
 
 

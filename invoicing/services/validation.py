@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django_fsm import has_transition_perm
 
 from invoicing import engine
@@ -40,13 +41,18 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
     ``InvoiceStateError`` when it is not waiting for it.
     """
     result = None
-    unlocked = Invoice.objects.select_related("document").filter(pk=invoice_id).first()
-    if unlocked is not None and _wants_validation(unlocked, actor):
-        if not ValidationReport.objects.filter(invoice_id=invoice_id).exists():
-            result = engine.validate(document_read(unlocked.document))
+    unlocked = (
+        Invoice.objects.select_related("document")
+        .annotate(has_report=Exists(ValidationReport.objects.filter(invoice_id=OuterRef("pk"))))
+        .filter(pk=invoice_id)
+        .first()
+    )
+    if unlocked is not None and not unlocked.has_report and _wants_validation(unlocked, actor):
+        result = engine.validate(document_read(unlocked.document))
     with transaction.atomic():
         invoice = (
-            Invoice.objects.select_for_update(of=("self",)).select_related("document")
+            Invoice.objects.select_for_update(of=("self",))
+            .select_related("document")
             .get(pk=invoice_id)
         )
         if actor is not None and not has_transition_perm(invoice.begin_validation, actor):
@@ -70,8 +76,19 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
         if result is None:
             # The state changed between the look and the lock (rare): validate under the lock.
             result = engine.validate(document_read(invoice.document))
-        # The report row first, the transitions (each appending to the audit chain, whose single
-        # lock is held from the first append to the commit) last: the chain waits the least.
+        accepted = result.accepted and not invoice.extraction_error
+        checks = None
+        if accepted:
+            from invoicing.selectors import contracts_available
+            from invoicing.services.matching import match_checks_locked
+
+            if contracts_available():
+                # Same transaction and row lock as the validation: saves a commit and a lock
+                # round trip. The contract row is locked before the first audit append (lock
+                # order invoice, contract, audit chain, as in every other path).
+                checks = match_checks_locked(invoice=invoice, fresh=True)
+            else:
+                logger.warning("invoice %s valid; contract matching unavailable", invoice.pk)
         ValidationReport.objects.create(
             invoice=invoice,
             document_sha256=invoice.document.sha256,
@@ -83,20 +100,18 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
             report_xml=result.as_xml,
             report_html=result.as_html,
         )
+        # The transitions (each appending to the audit chain, whose single lock is held from the
+        # first append to the commit) come last, followed by one UPDATE: the chain waits least.
         if begin:
             invoice.begin_validation(by=actor)
-        if result.accepted and not invoice.extraction_error:
+        fields = ["state"]
+        if accepted:
             invoice.accept(by=None, report_sha256=invoice.document.sha256)
         else:
             invoice.refuse(by=None, report_sha256=invoice.document.sha256, errors=result.errors)
-        invoice.save(update_fields=["state"])
-        if invoice.state == Invoice.State.VALID:
-            from invoicing.selectors import contracts_available
-            from invoicing.services.matching import match_auto_locked
+        if checks is not None:
+            from invoicing.services.matching import match_complete
 
-            if contracts_available():
-                # Same transaction and row lock: saves a commit and a lock round trip.
-                invoice = match_auto_locked(invoice=invoice, fresh=True)
-            else:
-                logger.warning("invoice %s valid; contract matching unavailable", invoice.pk)
+            fields += ["contract_id", "match_result", *match_complete(invoice=invoice, rows=checks)]
+        invoice.save(update_fields=list(dict.fromkeys(fields)))
     return invoice

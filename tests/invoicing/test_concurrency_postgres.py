@@ -67,9 +67,13 @@ def test_concurrent_release_makes_one_payment_run(monkeypatch):
     staff = ap_staff(buyer)
     ids = []
     for n in range(3):
-        invoice = invoice_receive(buyer=buyer, source=invoice_xml(
-            seller=supplier, buyer=buyer, number=f"REL-{n}", amount=Decimal("100")),
-            channel="api").invoice
+        invoice = invoice_receive(
+            buyer=buyer,
+            source=invoice_xml(
+                seller=supplier, buyer=buyer, number=f"REL-{n}", amount=Decimal("100")
+            ),
+            channel="api",
+        ).invoice
         contract = make_contract(authority=buyer, supplier=supplier, reference=f"VG-REL-{n}")
         for step in ("begin_validation", "accept"):
             getattr(invoice, step)(by=None)
@@ -78,8 +82,9 @@ def test_concurrent_release_makes_one_payment_run(monkeypatch):
         invoice.approve(by=staff["approver"])
         invoice.save()
         ids.append(invoice.pk)
-    results, errors = _race(2, lambda: payment_run_create(
-        buyer=buyer, invoice_ids=ids, actor=staff["approver"]))
+    results, errors = _race(
+        2, lambda: payment_run_create(buyer=buyer, invoice_ids=ids, actor=staff["approver"])
+    )
     assert len(results) == 1
     assert len(errors) == 1
     assert isinstance(errors[0], DomainError)
@@ -92,13 +97,22 @@ def test_concurrent_matching_cannot_overrun_the_contract_value(monkeypatch):
 
     monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
     buyer, supplier = german_authority(), german_supplier()
-    make_contract(authority=buyer, supplier=supplier, reference="VG-RACE",
-                  value_net=Decimal("1500.00"))
+    make_contract(
+        authority=buyer, supplier=supplier, reference="VG-RACE", value_net=Decimal("1500.00")
+    )
     ids = []
     for n in range(2):
-        invoice = invoice_receive(buyer=buyer, source=invoice_xml(
-            seller=supplier, buyer=buyer, number=f"OVR-{n}", amount=Decimal("800"),
-            contract_reference="VG-RACE"), channel="api").invoice
+        invoice = invoice_receive(
+            buyer=buyer,
+            source=invoice_xml(
+                seller=supplier,
+                buyer=buyer,
+                number=f"OVR-{n}",
+                amount=Decimal("800"),
+                contract_reference="VG-RACE",
+            ),
+            channel="api",
+        ).invoice
         invoice.begin_validation(by=None)
         invoice.accept(by=None)
         invoice.save()
@@ -111,3 +125,76 @@ def test_concurrent_matching_cannot_overrun_the_contract_value(monkeypatch):
     unmatched = Invoice.objects.get(state="valid")
     amount = next(r for r in unmatched.match_result if r["field"] == "amount")
     assert not amount["ok"]
+
+
+def test_validation_takes_the_contract_lock_before_the_audit_chain(monkeypatch):
+    # A clerk's contract work locks the contract, then appends to the audit chain. Validation must
+    # take the same locks in the same order, or each would wait for the other (deadlock).
+    import time
+
+    from django.db import transaction
+
+    from invoicing.services.validation import invoice_validate
+    from workflows.audit import record
+    from workflows.verify import audit_chain_verify
+
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    contract = make_contract(authority=buyer, supplier=supplier, reference="VG-ORDER")
+    invoice = invoice_receive(
+        buyer=buyer,
+        source=invoice_xml(
+            seller=supplier, buyer=buyer, number="ORD-1", contract_reference="VG-ORDER"
+        ),
+        channel="api",
+    ).invoice
+    contract_model = type(contract)
+    locked, release = threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def clerk() -> None:
+        # given a transaction holding the contract row, about to append to the chain
+        try:
+            with transaction.atomic():
+                contract_model.objects.select_for_update().get(pk=contract.pk)
+                locked.set()
+                release.wait(30)
+                record(actor=None, obj=invoice, action="invoicing.invoice.contract_checked")
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    def validate() -> None:
+        try:
+            invoice_validate(invoice_id=invoice.pk)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=clerk)
+    first.start()
+    assert locked.wait(30)
+    # when validation runs meanwhile and waits for a lock
+    second = threading.Thread(target=validate)
+    second.start()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND wait_event_type = 'Lock'"
+            )
+            if cursor.fetchone()[0]:
+                break
+        time.sleep(0.02)
+    release.set()
+    first.join(60)
+    second.join(60)
+
+    # then neither was chosen as a deadlock victim: both committed, on one chain
+    assert errors == []
+    invoice.refresh_from_db()
+    assert invoice.state == Invoice.State.MATCHED
+    assert audit_chain_verify().ok

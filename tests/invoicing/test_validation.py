@@ -18,8 +18,10 @@ def _broken(data: bytes) -> bytes:
     import re
 
     data = re.sub(rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", b"", data)
-    return data.replace(b"<cbc:TaxInclusiveAmount currencyID=\"EUR\">1190.00",
-                        b"<cbc:TaxInclusiveAmount currencyID=\"EUR\">1191.00")
+    return data.replace(
+        b'<cbc:TaxInclusiveAmount currencyID="EUR">1190.00',
+        b'<cbc:TaxInclusiveAmount currencyID="EUR">1191.00',
+    )
 
 
 def test_valid_invoice_gets_one_report_in_three_formats(de_buyer, de_supplier):
@@ -66,10 +68,15 @@ def test_redelivered_task_finishes_an_invoice_left_in_validating(de_buyer, de_su
 
 
 def test_duplicates_are_not_validated(de_buyer, de_supplier):
-    invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer,
-                    number="D-1"), channel="api")
-    dup = invoice_receive(buyer=de_buyer, source=invoice_xml(
-        seller=de_supplier, buyer=de_buyer, number="D-1", fmt="xrechnung-cii"), channel="api"
+    invoice_receive(
+        buyer=de_buyer,
+        source=invoice_xml(seller=de_supplier, buyer=de_buyer, number="D-1"),
+        channel="api",
+    )
+    dup = invoice_receive(
+        buyer=de_buyer,
+        source=invoice_xml(seller=de_supplier, buyer=de_buyer, number="D-1", fmt="xrechnung-cii"),
+        channel="api",
     ).invoice
     invoice_validate(invoice_id=dup.pk)
     dup.refresh_from_db()
@@ -136,8 +143,11 @@ def test_supplier_resubmits_after_rejection(client, de_buyer, de_supplier, staff
     from procurement.core.roles import Role
     from tests.factories import person
 
-    invoice = invoice_receive(buyer=de_buyer, source=_broken(invoice_xml(
-        seller=de_supplier, buyer=de_buyer, number="RS-1")), channel="api").invoice
+    invoice = invoice_receive(
+        buyer=de_buyer,
+        source=_broken(invoice_xml(seller=de_supplier, buyer=de_buyer, number="RS-1")),
+        channel="api",
+    ).invoice
     invoice_validate(invoice_id=invoice.pk)
     invoice_reject(invoice_id=invoice.pk, actor=staff["clerk"])
     user = person(de_supplier, Role.BIDDER_USER)
@@ -164,9 +174,11 @@ def test_supplier_resubmits_after_rejection(client, de_buyer, de_supplier, staff
 
 
 def test_hostile_xml_is_received_as_is_and_rejected_without_network(de_buyer):
-    hostile = (b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM '
-               b'"http://127.0.0.1:1/leak">]><Invoice xmlns="urn:oasis:names:specification:ubl:'
-               b'schema:xsd:Invoice-2">&x;</Invoice>')
+    hostile = (
+        b'<?xml version="1.0"?><!DOCTYPE Invoice [<!ENTITY x SYSTEM '
+        b'"http://127.0.0.1:1/leak">]><Invoice xmlns="urn:oasis:names:specification:ubl:'
+        b'schema:xsd:Invoice-2">&x;</Invoice>'
+    )
     invoice = invoice_receive(buyer=de_buyer, source=hostile, channel="api").invoice
     assert "DTD" in invoice.extraction_error
     invoice_validate(invoice_id=invoice.pk)
@@ -178,8 +190,9 @@ def test_hostile_xml_is_received_as_is_and_rejected_without_network(de_buyer):
 def test_a_crash_mid_validation_leaves_nothing_half_done(de_buyer, de_supplier, monkeypatch):
     from invoicing import engine
 
-    invoice = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier,
-                              buyer=de_buyer), channel="api").invoice
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
 
     def crash(data):
         raise RuntimeError("worker killed")
@@ -193,3 +206,43 @@ def test_a_crash_mid_validation_leaves_nothing_half_done(de_buyer, de_supplier, 
     monkeypatch.undo()
     invoice_validate(invoice_id=invoice.pk)  # the redelivered task
     assert ValidationReport.objects.filter(invoice=invoice).count() == 1
+
+
+def test_validation_locks_the_contract_before_the_audit_chain_and_writes_the_invoice_once(
+    de_buyer, de_supplier
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.invoicing.factories import make_contract
+    from workflows.models import AuditEvent
+
+    # given a received invoice naming a concluded contract
+    make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-LOCK")
+    invoice = invoice_receive(
+        buyer=de_buyer,
+        source=invoice_xml(
+            seller=de_supplier, buyer=de_buyer, number="LO-1", contract_reference="VG-LOCK"
+        ),
+        channel="api",
+    ).invoice
+
+    # when it is validated
+    with CaptureQueriesContext(connection) as queries:
+        invoice = invoice_validate(invoice_id=invoice.pk)
+
+    # then it is matched in one transaction: the contract is looked up (and locked) before the
+    # first audit append takes the chain lock, so validation holds that lock as briefly as it
+    # can and in the same order as every other path (invoice, contract, audit chain)
+    assert invoice.state == Invoice.State.MATCHED
+    sql = [q["sql"] for q in queries.captured_queries]
+    contract_read = next(
+        i
+        for i, s in enumerate(sql)
+        if s.startswith("SELECT") and '"bids_contract"' in s.split(" FROM ", 1)[1].split(" ", 1)[0]
+    )
+    first_audit = next(i for i, s in enumerate(sql) if "workflows_audit" in s)
+    assert contract_read < first_audit
+    assert sum(s.startswith('UPDATE "invoicing_invoice"') for s in sql) == 1
+    events = AuditEvent.objects.filter(object_id=str(invoice.pk)).order_by("sequence")
+    assert [e.transition for e in events] == ["begin_validation", "accept", "match"]

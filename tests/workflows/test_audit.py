@@ -275,3 +275,69 @@ def test_nul_characters_do_not_block_a_transition(ticket, officer):
     noted = audit.record(actor=officer, obj=ticket, action="a.b.c", payload={"k\x00": 1})
     assert AuditEvent.objects.get(pk=noted.pk).payload == {"k\ufffd": 1}
     assert audit_chain_verify().ok
+
+
+def test_later_appends_of_one_transaction_reuse_the_locked_head(ticket, officer, approver):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given a transaction that already appended (and so holds the chain head)
+    with transaction.atomic():
+        ticket.submit(by=officer)
+        # when two more events are appended in it
+        with CaptureQueriesContext(connection) as queries:
+            ticket.approve(by=approver)
+            audit.record(actor=approver, obj=ticket, action="workflows_testapp.ticket.noted")
+        ticket.save(update_fields=["state"])
+
+    # then each costs one head UPDATE and one INSERT, no second read of the head
+    head_reads = [
+        q
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT") and "auditchainhead" in q["sql"]
+    ]
+    assert head_reads == []
+    assert len(queries.captured_queries) == 4
+    assert [e.sequence for e in AuditEvent.objects.order_by("sequence")] == [1, 2, 3]
+    assert audit_chain_verify().ok
+
+
+def test_append_after_a_rolled_back_append_links_to_the_real_head(ticket, officer, approver):
+    # given an append whose savepoint is rolled back after the transaction appended once
+    with transaction.atomic():
+        ticket.submit(by=officer)
+        try:
+            with transaction.atomic():
+                audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.noted")
+                raise RuntimeError("rolled back")
+        except RuntimeError:
+            pass
+        # when the transaction appends again
+        audit.record(actor=approver, obj=ticket, action="workflows_testapp.ticket.checked")
+        ticket.save(update_fields=["state"])
+
+    # then the event follows the surviving one: no gap, no link to the rolled-back event
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [(e.sequence, e.action.rsplit(".", 1)[1]) for e in events] == [
+        (1, "submitted"),
+        (2, "checked"),
+    ]
+    assert events[1].prev_hash == events[0].hash
+    assert AuditChainHead.objects.get(pk=1).sequence == 2
+    assert audit_chain_verify().ok
+
+
+def test_append_after_another_connection_extended_the_chain(ticket, officer):
+    from django.db import connection
+
+    # given this connection's last known tip, then the chain extended behind its back
+    audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.noted")
+    stale = (1, AuditEvent.objects.get(sequence=1).hash)
+    audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.noted")
+    connection._audit_tip = stale  # as if a rolled-back transaction had left it
+
+    # when it appends again, then it links to the real head, not to its stale tip
+    event = audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.checked")
+    assert event.sequence == 3
+    assert event.prev_hash == AuditEvent.objects.get(sequence=2).hash
+    assert audit_chain_verify().ok

@@ -133,3 +133,65 @@ def test_concurrent_processes_never_fork_the_chain(transactional_db, authority, 
     report = audit_chain_verify()
     assert report.ok, report.message
     assert report.checked == total
+
+
+@pytest.mark.postgres
+def test_concurrent_multi_event_transactions_never_fork_the_chain(transactional_db, authority):
+    # given threads whose transactions each append three events (the later two reuse the head
+    # their transaction already locked), some of them rolled back in part or in full
+    tickets = [Ticket.objects.create(title=f"M{i}", organisation=authority) for i in range(4)]
+    start = threading.Barrier(len(tickets))
+    errors: list[BaseException] = []
+
+    def note(ticket: Ticket, index: int, step: str) -> None:
+        audit.record(
+            actor=None,
+            obj=ticket,
+            action="workflows_testapp.ticket.noted",
+            payload={"thread": index, "step": step},
+        )
+
+    def worker(index: int) -> None:
+        try:
+            start.wait()
+            for round_ in range(15):
+                try:
+                    with transaction.atomic():
+                        note(tickets[index], index, f"{round_}a")
+                        try:
+                            with transaction.atomic():
+                                note(tickets[index], index, f"{round_}x")
+                                if round_ % 3 == 0:
+                                    raise ValueError("savepoint rolled back")
+                        except ValueError:
+                            pass
+                        note(tickets[index], index, f"{round_}b")
+                        if round_ % 5 == 4:
+                            raise KeyError("whole transaction rolled back")
+                except KeyError:
+                    pass
+        except BaseException as error:  # reported by the main thread below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(len(tickets))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    close_old_connections()
+
+    # then exactly the committed events form one gapless, verifiable chain
+    assert errors == []
+    kept_rounds = [r for r in range(15) if r % 5 != 4]
+    expected = sum(2 + (r % 3 != 0) for r in kept_rounds) * len(tickets)
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [e.sequence for e in events] == list(range(1, expected + 1))
+    assert len({e.prev_hash for e in events}) == expected
+    rolled_back = {f"{r}{s}" for r in range(15) for s in "abx" if r % 5 == 4}
+    rolled_back |= {f"{r}x" for r in range(15) if r % 3 == 0}
+    assert not {e.payload["step"] for e in events} & rolled_back
+    report = audit_chain_verify()
+    assert report.ok, report.message
+    assert AuditChainHead.objects.get(pk=1).sequence == expected
