@@ -207,7 +207,9 @@ SUMMARY_HTML = (
 def _summary_html(paginator: WindowedPaginator, *, feed_url: str, link_prefix: str) -> SafeString:
     count = paginator.count
     text = ngettext("%(counter)s tender", "%(counter)s tenders", count) % {"counter": count}
-    feed = f'<a href="{escape(feed_url)}">{escape(_("Atom feed"))}</a> · ' if feed_url else ""
+    # gettext calls stay outside the f-strings: xgettext does not look inside them.
+    feed_label = escape(_("Atom feed"))
+    feed = f'<a href="{escape(feed_url)}">{feed_label}</a> · ' if feed_url else ""
     sizes = "".join(
         f"<b>{size}</b> "
         if size == paginator.per_page
@@ -232,18 +234,20 @@ def _pagination_html(page: Page, *, link_prefix: str) -> SafeString:
     total = paginator.num_pages
     if getattr(paginator, "count_is_lower_bound", False):
         total = f"≥ {total}"
-    parts = [f'<nav class="pagination" aria-label="{escape(_("Pages"))}">\n  ']
+    # gettext calls stay outside the f-strings: xgettext does not look inside them.
+    pages_label, previous_label, next_label = _("Pages"), _("previous"), _("next")
+    parts = [f'<nav class="pagination" aria-label="{escape(pages_label)}">\n  ']
     if page.has_previous():
         parts.append(
             f'<a rel="prev" href="{link_prefix}page={page.previous_page_number()}">'
-            f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK} {escape(_('previous'))}</a>"
+            f"\N{SINGLE LEFT-POINTING ANGLE QUOTATION MARK} {escape(previous_label)}</a>"
         )
     current = _("page %(n)s of %(total)s") % {"n": page.number, "total": total}
     parts.append(f'\n  <span class="current">{escape(current)}</span>\n  ')
     if page.has_next():
         parts.append(
             f'<a rel="next" href="{link_prefix}page={page.next_page_number()}">'
-            f"{escape(_('next'))} \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}</a>"
+            f"{escape(next_label)} \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK}</a>"
         )
     parts.append("\n</nav>")
     return mark_safe("".join(parts))  # every value is escaped or a number
