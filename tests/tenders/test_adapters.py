@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import jsonschema
 import pytest
+from django.utils import translation
 from lxml import etree
 
 from tenders.adapters import publication_problems, tender_procedure
@@ -122,7 +123,7 @@ def test_notice_problems_are_reported_at_submission(authority, officer):
     # NUTS level 1 is a valid code, but an eForms notice needs the NUTS 3 region.
     tender = draft_tender(authority=authority, officer=officer, nuts="DE3")
     assert publication_problems(tender)
-    with pytest.raises(TenderValidationError) as caught:
+    with translation.override("en"), pytest.raises(TenderValidationError) as caught:
         tender_submit(tender_id=tender.pk, actor=officer)
     assert "notice cannot be built" in caught.value.message
     tender.refresh_from_db()

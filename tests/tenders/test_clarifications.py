@@ -4,6 +4,7 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import translation
 from freezegun import freeze_time
 
 from procurement.core.roles import Role
@@ -69,7 +70,7 @@ def test_answer_goes_to_every_interested_bidder_without_the_askers_identity(
 
 def test_question_after_the_deadline_is_refused_clearly(tender, bidder, operator):
     with freeze_time(tender.questions_deadline + timedelta(minutes=1)):
-        with pytest.raises(QuestionsClosedError) as caught:
+        with translation.override("en"), pytest.raises(QuestionsClosedError) as caught:
             question_ask(tender_id=tender.pk, actor=bidder, organisation=operator, text="Noch?")
     assert "deadline for questions ended" in caught.value.message
     assert caught.value.status_code == 409

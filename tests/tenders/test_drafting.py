@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from procurement.core.roles import Role
 from tenders.errors import TenderForbiddenError, TenderStateError, TenderValidationError
@@ -81,7 +82,7 @@ def test_only_officers_of_the_authority_create(authority, approver, bidder):
 def test_weights_not_summing_to_100_are_refused_and_old_criteria_kept(authority, officer):
     tender = draft_tender(authority=authority, officer=officer)
     before = list(tender.criteria.values_list("name", "weight"))
-    with pytest.raises(TenderValidationError) as caught:
+    with translation.override("en"), pytest.raises(TenderValidationError) as caught:
         tender_set_criteria(
             tender_id=tender.pk,
             actor=officer,
@@ -154,7 +155,7 @@ def test_committee_needs_k_at_least_two_and_at_most_n_and_the_role(authority, of
             tender_id=tender.pk, actor=officer, member_ids=[m.pk for m in members], quorum=1
         )
     assert "VgV §55" in too_small.value.message
-    with pytest.raises(TenderValidationError) as too_big:
+    with translation.override("en"), pytest.raises(TenderValidationError) as too_big:
         tender_set_committee(
             tender_id=tender.pk, actor=officer, member_ids=[members[0].pk, members[1].pk], quorum=3
         )

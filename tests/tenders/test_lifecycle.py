@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from freezegun import freeze_time
 
 from procurement.core.roles import Role
@@ -92,7 +92,7 @@ def test_full_path_to_published_writes_audit_and_publications(authority, officer
 
 def test_publish_without_approval_is_refused(authority, officer):
     tender = draft_tender(authority=authority, officer=officer)
-    with pytest.raises(TenderStateError) as caught:
+    with translation.override("en"), pytest.raises(TenderStateError) as caught:
         tender_publish(tender_id=tender.pk, actor=officer)
     assert "approved" in caught.value.message
     tender_submit(tender_id=tender.pk, actor=officer)

@@ -109,7 +109,9 @@ def test_weights_not_summing_to_100_in_the_form(client, authority, officer):
         "criteria-1-name": "Konzept",
         "criteria-1-weight": "20",
     }
-    response = client.post(reverse("officer-criteria", args=[tender.pk]), data)
+    response = client.post(
+        reverse("officer-criteria", args=[tender.pk]), data, HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert response.status_code == 400
     assert "add up to 90, not 100" in response.text
     assert sorted(tender.criteria.values_list("weight", flat=True)) == [40, 60]
@@ -171,7 +173,10 @@ def test_second_person_approves_and_officer_publishes(client, authority, officer
 def test_publish_without_approval_is_refused(client, authority, officer):
     tender = draft_tender(authority=authority, officer=officer)
     client.force_login(officer)
-    response = client.post(reverse("officer-tender-transition", args=[tender.pk, "publish"]))
+    response = client.post(
+        reverse("officer-tender-transition", args=[tender.pk, "publish"]),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
     assert response.status_code == 409
     assert "approved" in response.text
     tender.refresh_from_db()
@@ -195,7 +200,9 @@ def test_document_over_the_size_limit_is_refused_before_storing(
     client.force_login(officer)
     big = SimpleUploadedFile("gross.pdf", PDF + b"0" * 5000, content_type="application/pdf")
     response = client.post(
-        reverse("officer-document-add", args=[tender.pk]), {"title": "Pläne", "file": big}
+        reverse("officer-document-add", args=[tender.pk]),
+        {"title": "Pläne", "file": big},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     assert "larger than the limit" in response.text
@@ -207,7 +214,9 @@ def test_document_of_a_refused_type(client, authority, officer):
     client.force_login(officer)
     exe = SimpleUploadedFile("tool.exe", b"MZ\x90\x00", content_type="application/pdf")
     response = client.post(
-        reverse("officer-document-add", args=[tender.pk]), {"title": "Tool", "file": exe}
+        reverse("officer-document-add", args=[tender.pk]),
+        {"title": "Tool", "file": exe},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 400
     assert "are not accepted" in response.text
@@ -236,7 +245,9 @@ def test_question_after_the_deadline_is_refused_in_the_browser(
     with freeze_time(tender.questions_deadline + timedelta(hours=1)):
         client.force_login(bidder)  # inside: a session from 30 days earlier would have expired
         response = client.post(
-            reverse("bidder-question", args=[tender.pk]), {"text": "Ist Variante B zulässig?"}
+            reverse("bidder-question", args=[tender.pk]),
+            {"text": "Ist Variante B zulässig?"},
+            HTTP_ACCEPT_LANGUAGE="en",
         )
     assert response.status_code == 409
     assert "deadline for questions ended" in response.text

@@ -136,6 +136,7 @@ def test_substantial_change_without_extension_is_refused_in_the_browser(
     response = client.post(
         reverse("officer-document-version", args=[tender.pk, document.pk]),
         {"file": upload, "change_note": "Mengen geändert", "substantial": "on"},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 409
     assert "requires extending the deadline" in response.text
