@@ -55,6 +55,7 @@ def test_tender_document_over_limit_is_413_and_nothing_stored(
     response = client.post(
         reverse("officer-document-add", kwargs={"pk": tender.pk}),
         {"title": "Pläne", "file": upload},
+        HTTP_ACCEPT_LANGUAGE="en",
     )
     assert response.status_code == 413
     assert "limit" in response.content.decode().lower()
@@ -232,7 +233,7 @@ def test_tender_document_upload_stops_reading_at_the_limit(
     client.force_login(officer)
     body, ctype = _multipart("file", "plan.pdf", PDF + b"0" * BIG, title="Pläne")
     path = reverse("officer-document-add", kwargs={"pk": tender.pk})
-    response, read = _post_counting(client, path, body, ctype)
+    response, read = _post_counting(client, path, body, ctype, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 413
     assert not tender.documents.exists()
     assert "limit" in response.content.decode().lower()

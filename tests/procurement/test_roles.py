@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from procurement.core.models import Membership
 from procurement.core.roles import Role, has_role, role_permission
@@ -40,5 +41,8 @@ def test_fsm_permission_callable_uses_object_organisation(authority, operator):
 @pytest.mark.django_db
 def test_bidder_role_is_refused_in_an_authority(authority):
     membership = Membership(user=person(authority), organisation=authority, role=Role.BIDDER_USER)
-    with pytest.raises(ValidationError, match="does not exist in this kind"):
+    with (
+        translation.override("en"),
+        pytest.raises(ValidationError, match="does not exist in this kind"),
+    ):
         membership.clean()
