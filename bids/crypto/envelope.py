@@ -616,12 +616,13 @@ def envelope_receive(
     content_length: int,
     max_size: int,
     expected_key_id: bytes | str | None = None,
-    block: int = 256 * 1024,
+    block: int = 1 << 20,
 ) -> EnvelopeInfo:
     """Copy an upload of ``content_length`` bytes from ``source`` to ``sink``, checking it.
 
-    For the upload view: memory stays at one block; plain files are refused after their first
-    bytes, before anything much is written. Raises EnvelopeFormatError (codes
+    For the upload view: memory stays at a few blocks of 1 MiB (a quarter of the Python calls
+    per byte of 256 KiB blocks, still flat for any size); plain files are refused after their
+    first bytes, before anything much is written. Raises EnvelopeFormatError (codes
     ``envelope_too_large``, ``envelope_not_encrypted``, ``envelope_truncated``, ...) or
     WrongRecipientError; on error the caller deletes what reached ``sink``.
     """

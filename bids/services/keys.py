@@ -21,18 +21,36 @@ from procurement.core.roles import Role, organisations_with_role
 from tenders.models import Tender, TenderState
 
 SIGNING_KEY_FILE = "service-signing-key.json"
-_cache: dict[Path, ServiceSigningKey] = {}
+# path -> (the file's identity when read, the parsed key). Parsing the key (Ed25519 + ML-DSA-65)
+# once per process keeps it off every receipt; the identity check reloads a replaced key file.
+_cache: dict[Path, tuple[tuple[int, int, int], ServiceSigningKey]] = {}
 _cache_lock = threading.Lock()
 
 
+def _identity(stat: os.stat_result) -> tuple[int, int, int]:
+    return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+
+
+def _file_identity(path: Path) -> tuple[int, int, int] | None:
+    try:
+        return _identity(path.stat())
+    except FileNotFoundError:
+        return None
+
+
 def service_signing_key() -> ServiceSigningKey:
-    """The receipt signing key from ``ZUSCHLAG_KEY_DIR``; made there on first use (0600)."""
+    """The receipt signing key from ``ZUSCHLAG_KEY_DIR``; made there on first use (0600).
+
+    Parsed once per process and parsed again when the key file is replaced (key rotation).
+    """
     directory = Path(settings.ZUSCHLAG_KEY_DIR)
     path = directory / SIGNING_KEY_FILE
     with _cache_lock:
-        if path in _cache:
-            return _cache[path]
-        if not path.exists():
+        identity = _file_identity(path)
+        cached = _cache.get(path)
+        if cached is not None and cached[0] == identity:
+            return cached[1]
+        if identity is None:
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
             key = ServiceSigningKey.generate()
             try:
@@ -43,8 +61,11 @@ def service_signing_key() -> ServiceSigningKey:
             else:
                 with os.fdopen(fd, "w") as handle:
                     handle.write(key.to_json())
-        key = ServiceSigningKey.from_json(path.read_text())
-        _cache[path] = key
+        with path.open() as handle:
+            # The identity of the file actually read, even if it is replaced meanwhile.
+            read_identity = _identity(os.fstat(handle.fileno()))
+            key = ServiceSigningKey.from_json(handle.read())
+        _cache[path] = (read_identity, key)
         return key
 
 

@@ -81,8 +81,7 @@ def _spool_dir() -> Path:
     return spool
 
 
-def bidder_organisation(*, actor: Any, organisation_id: int | None = None) -> Organisation:
-    """The bidder organisation ``actor`` acts for. Raises BidForbiddenError."""
+def _bidder_organisation_ids(*, actor: Any, organisation_id: int | None = None) -> list[int]:
     ids = organisations_with_role(actor, BIDDER_ROLES)
     if organisation_id is not None:
         if organisation_id not in ids:
@@ -95,6 +94,12 @@ def bidder_organisation(*, actor: Any, organisation_id: int | None = None) -> Or
             _("Only users of a registered bidder organisation can submit or withdraw bids."),
             code=ErrorCode.NOT_BIDDER,
         )
+    return ids
+
+
+def bidder_organisation(*, actor: Any, organisation_id: int | None = None) -> Organisation:
+    """The bidder organisation ``actor`` acts for. Raises BidForbiddenError."""
+    ids = _bidder_organisation_ids(actor=actor, organisation_id=organisation_id)
     return Organisation.objects.filter(pk__in=ids).order_by("pk").first()
 
 
@@ -196,7 +201,8 @@ def bid_upload_receive(
             _("The envelope has %(size)d bytes, more than the limit of %(limit)d bytes.")
             % {"size": content_length, "limit": limit}
         )
-    bidder_organisation(actor=actor)
+    # The role is all the early refusal needs; the organisation is loaded under the lock.
+    _bidder_organisation_ids(actor=actor)
     _lot(tender, lot_number)
     now = timezone.now()
     if not (tender.state == TenderState.PUBLISHED and tender.submission_deadline > now):
@@ -224,6 +230,11 @@ def bid_upload_receive(
                 max_size=limit,
                 expected_key_id=key.kid,
             )
+            sink.flush()
+            # The receipt promises a stored bid: the bytes reach the disk before the bid's row
+            # is committed. Done here, before the tender row lock, so that other bidders do not
+            # wait for this file's write-back.
+            os.fsync(sink.fileno())
     except BidCryptoError as exc:
         path.unlink(missing_ok=True)
         raise BidError(str(exc), code=str(exc.code)) from exc
@@ -233,13 +244,27 @@ def bid_upload_receive(
     return tender, ReceivedUpload(path=path, info=info)
 
 
+def _fsync_directory(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _store(bid: Bid, upload: ReceivedUpload) -> str:
+    """Move the (already fsynced) spool file into place: one write of the ciphertext, a rename."""
     storage = _documents()
     name = ciphertext_path(bid, "")
     if isinstance(storage, FileSystemStorage):
         target = Path(storage.path(name))
+        created = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(upload.path, target)
+        # The rename and any new directory only survive a crash once their parent directory
+        # is synced; the commit that follows (and then the receipt) relies on the file's name.
+        for directory in [target.parent, *(d.parent for d in created)]:
+            _fsync_directory(directory)
         return name
     with upload.path.open("rb") as handle:
         stored = storage.save(name, File(handle))

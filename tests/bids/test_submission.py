@@ -2,6 +2,7 @@
 refusals (plain file, wrong key, late, no role) that store nothing."""
 
 import json
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -249,3 +250,64 @@ def test_browser_session_needs_the_csrf_token_and_body_stays_unparsed(tender_and
     assert not Bid.objects.exists()
     # With the token (as bid-upload.js sends it) the envelope passes DRF's CSRF check unparsed.
     assert post_bid(client_for(bidder), tender, body).status_code == 201
+
+
+def test_ciphertext_is_written_once_and_synced_before_the_receipt(
+    tender_and_members, bidder, monkeypatch
+):
+    # given: a record of every fsync (by inode)
+    from bids.services import submission
+
+    synced: list[int] = []
+    real_fsync = submission.os.fsync
+    monkeypatch.setattr(
+        submission.os,
+        "fsync",
+        lambda fd: (synced.append(os.fstat(fd).st_ino), real_fsync(fd))[1],
+    )
+    spooled: list[int] = []
+    real_receive = submission.envelope_receive
+
+    def receive(**kwargs):
+        info = real_receive(**kwargs)
+        spooled.append(os.fstat(kwargs["sink"].fileno()).st_ino)
+        return info
+
+    monkeypatch.setattr(submission, "envelope_receive", receive)
+    tender, _ = tender_and_members
+    envelope = seal(tender, b"Angebot")
+
+    # when
+    response = post_bid(client_for(bidder), tender, envelope)
+
+    # then: the stored file is the spooled file itself (renamed, never copied), and both its
+    # bytes and its directory entry were synced
+    assert response.status_code == 201, response.content
+    stored = Path(Bid.objects.get().ciphertext.path)
+    assert stored.read_bytes() == envelope
+    assert [os.stat(stored).st_ino] == spooled
+    assert os.stat(stored).st_ino in synced
+    assert os.stat(stored.parent).st_ino in synced
+    assert not list(stored.parent.parent.parent.glob("incoming/*.part"))
+
+
+def test_signing_key_is_parsed_once_and_reloaded_when_the_file_is_replaced(settings, tmp_path):
+    # given
+    from bids.crypto import ServiceSigningKey
+    from bids.services.keys import SIGNING_KEY_FILE, service_signing_key
+
+    settings.ZUSCHLAG_KEY_DIR = tmp_path
+    first = service_signing_key()
+
+    # when / then: unchanged file, same parsed key object
+    assert service_signing_key() is first
+
+    # when: an operator rotates the key by replacing the file
+    rotated = ServiceSigningKey.generate()
+    (tmp_path / "new.json").write_text(rotated.to_json())
+    os.replace(tmp_path / "new.json", tmp_path / SIGNING_KEY_FILE)
+
+    # then
+    reloaded = service_signing_key()
+    assert reloaded.verify_key.key_id == rotated.verify_key.key_id != first.verify_key.key_id
+    assert service_signing_key() is reloaded
