@@ -26,8 +26,16 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Invoice)
 class InvoiceAdmin(ReadOnlyAdmin):
-    list_display = ("number", "kind", "state", "buyer", "seller_name", "payable_amount",
-                    "currency", "received_at")
+    list_display = (
+        "number",
+        "kind",
+        "state",
+        "buyer",
+        "seller_name",
+        "payable_amount",
+        "currency",
+        "received_at",
+    )
     list_filter = ("state", "kind", "channel")
     search_fields = ("number", "seller_name", "seller_vat_id", "seller_legal_id", "sha256")
     list_select_related = ("buyer",)

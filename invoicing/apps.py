@@ -13,7 +13,10 @@ class InvoicingConfig(AppConfig):
 
         # Mail-in polls every configured mailbox; only scheduled when there is one to poll.
         if getattr(settings, "ZUSCHLAG_AP_MAILBOXES", None):
-            app.conf.beat_schedule.setdefault("invoicing-mail-in", {
-                "task": "invoicing.tasks.invoice_mail_fetch_task",
-                "schedule": float(getattr(settings, "ZUSCHLAG_AP_MAIL_INTERVAL", 120)),
-            })
+            app.conf.beat_schedule.setdefault(
+                "invoicing-mail-in",
+                {
+                    "task": "invoicing.tasks.invoice_mail_fetch_task",
+                    "schedule": float(getattr(settings, "ZUSCHLAG_AP_MAIL_INTERVAL", 120)),
+                },
+            )

@@ -18,10 +18,22 @@ from invoicing.services.workflow import invoice_reject
 
 def _xml(seller, buyer, number: str, amount: str, fmt: str = "xrechnung-ubl", **kw) -> bytes:
     model = invoice_model_build(
-        seller=seller, buyer=buyer, number=number, issue_date=date(2026, 11, 2),
-        lines=[LineInput(description="Leistung gemäß Vertrag", quantity=Decimal("1"),
-                         unit_code="C62", unit_price=Decimal(amount), vat_rate=Decimal("19"))],
-        contact_phone="+49 30 1234567", fmt=fmt, **kw,
+        seller=seller,
+        buyer=buyer,
+        number=number,
+        issue_date=date(2026, 11, 2),
+        lines=[
+            LineInput(
+                description="Leistung gemäß Vertrag",
+                quantity=Decimal("1"),
+                unit_code="C62",
+                unit_price=Decimal(amount),
+                vat_rate=Decimal("19"),
+            )
+        ],
+        contact_phone="+49 30 1234567",
+        fmt=fmt,
+        **kw,
     )
     return engine.generate(model, fmt=fmt)[0]
 
@@ -34,22 +46,40 @@ def seed(context: Any) -> None:
         return
     with transaction.atomic():
         received = [
-            invoice_receive(buyer=stadt, source=_xml(musterbau, stadt, "RE-2026-0001", "1200"),
-                            channel="upload", actor=users["apclerk"], filename="re1.xml"),
-            invoice_receive(buyer=stadt, source=_xml(rhenane, stadt, "FA-2026-118", "3800",
-                                                     fmt="facturx"),
-                            channel="api", filename="fa118.pdf"),
-            invoice_receive(buyer=stadt, source=_xml(musterbau, stadt, "RE-2026-0002", "18500",
-                                                     fmt="xrechnung-cii"),
-                            channel="mail", filename="re2.xml"),
+            invoice_receive(
+                buyer=stadt,
+                source=_xml(musterbau, stadt, "RE-2026-0001", "1200"),
+                channel="upload",
+                actor=users["apclerk"],
+                filename="re1.xml",
+            ),
+            invoice_receive(
+                buyer=stadt,
+                source=_xml(rhenane, stadt, "FA-2026-118", "3800", fmt="facturx"),
+                channel="api",
+                filename="fa118.pdf",
+            ),
+            invoice_receive(
+                buyer=stadt,
+                source=_xml(musterbau, stadt, "RE-2026-0002", "18500", fmt="xrechnung-cii"),
+                channel="mail",
+                filename="re2.xml",
+            ),
         ]
         broken = _xml(musterbau, stadt, "RE-2026-0003", "99").replace(
-            b"<cbc:BuyerReference>04011000-1234512345-06</cbc:BuyerReference>", b"")
-        received.append(invoice_receive(buyer=stadt, source=broken, channel="api",
-                                        filename="re3.xml"))
-        received.append(invoice_receive(buyer=stadt, source=_xml(
-            musterbau, stadt, "RE-2026-0001", "1200", fmt="xrechnung-cii"), channel="mail",
-            filename="re1-again.xml"))
+            b"<cbc:BuyerReference>04011000-1234512345-06</cbc:BuyerReference>", b""
+        )
+        received.append(
+            invoice_receive(buyer=stadt, source=broken, channel="api", filename="re3.xml")
+        )
+        received.append(
+            invoice_receive(
+                buyer=stadt,
+                source=_xml(musterbau, stadt, "RE-2026-0001", "1200", fmt="xrechnung-cii"),
+                channel="mail",
+                filename="re1-again.xml",
+            )
+        )
     for item in received:
         try:
             invoice_validate(invoice_id=item.invoice.pk)
@@ -57,8 +87,9 @@ def seed(context: Any) -> None:
             continue
     invalid = Invoice.objects.filter(buyer=stadt, state=Invoice.State.INVALID).first()
     if invalid is not None:
-        invoice_reject(invoice_id=invalid.pk, actor=users["apclerk"],
-                       reason="Bitte Leitweg-ID angeben.")
+        invoice_reject(
+            invoice_id=invalid.pk, actor=users["apclerk"], reason="Bitte Leitweg-ID angeben."
+        )
     _from_contracts(users)
 
 
@@ -74,25 +105,36 @@ def _from_contracts(users: dict) -> None:
 
     if not contracts_available():
         return
-    contracts = contract_model().objects.filter(state="concluded").select_related(
-        "authority", "supplier")[:3]
+    contracts = (
+        contract_model()
+        .objects.filter(state="concluded")
+        .select_related("authority", "supplier")[:3]
+    )
     for index, contract in enumerate(contracts):
-        member = Membership.objects.filter(organisation=contract.supplier,
-                                           role__in=list(BIDDER_ROLES), active=True).first()
+        member = Membership.objects.filter(
+            organisation=contract.supplier, role__in=list(BIDDER_ROLES), active=True
+        ).first()
         if member is None:
             continue
         fmt = ("xrechnung-ubl", "facturx", "xrechnung-cii")[index % 3]
         try:
             received = supplier_invoice_create(
-                contract_id=contract.pk, actor=member.user, number=f"DEMO-{contract.pk}-1",
-                issue_date=date(2026, 11, 10), fmt=fmt, contact_phone="+49 30 1234567",
+                contract_id=contract.pk,
+                actor=member.user,
+                number=f"DEMO-{contract.pk}-1",
+                issue_date=date(2026, 11, 10),
+                fmt=fmt,
+                contact_phone="+49 30 1234567",
             )
             invoice_validate(invoice_id=received.invoice.pk)
         except Exception:
             continue
         invoice = Invoice.objects.get(pk=received.invoice.pk)
-        approvers = list(Membership.objects.filter(
-            organisation=contract.authority, role="ap_approver", active=True))
+        approvers = list(
+            Membership.objects.filter(
+                organisation=contract.authority, role="ap_approver", active=True
+            )
+        )
         if index == 0 or invoice.state != Invoice.State.MATCHED or not approvers:
             continue
         for membership in approvers[:2]:
@@ -100,6 +142,7 @@ def _from_contracts(users: dict) -> None:
                 break
             invoice = invoice_approve(invoice_id=invoice.pk, actor=membership.user)
         if index == 2 and invoice.state == Invoice.State.APPROVED:
-            payment_run_create(buyer=contract.authority, invoice_ids=[invoice.pk],
-                               actor=approvers[0].user)
+            payment_run_create(
+                buyer=contract.authority, invoice_ids=[invoice.pk], actor=approvers[0].user
+            )
             invoice_mark_paid(invoice_id=invoice.pk, actor=approvers[0].user)

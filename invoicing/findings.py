@@ -16,24 +16,35 @@ TERMS: dict[str, tuple[str, str, str]] = {
     "BT-3": ("Rechnungsart", "Invoice type code", "Type de facture"),
     "BT-5": ("Währung", "Invoice currency", "Devise de la facture"),
     "BT-9": ("Fälligkeitsdatum", "Payment due date", "Date d'échéance"),
-    "BT-10": ("Käuferreferenz (Leitweg-ID)", "Buyer reference (Leitweg-ID)",
-              "Référence acheteur (code service)"),
+    "BT-10": (
+        "Käuferreferenz (Leitweg-ID)",
+        "Buyer reference (Leitweg-ID)",
+        "Référence acheteur (code service)",
+    ),
     "BT-12": ("Vertragsnummer", "Contract reference", "Référence du contrat"),
     "BT-13": ("Bestellnummer", "Purchase order reference", "Numéro d'engagement / de commande"),
     "BT-20": ("Zahlungsbedingungen", "Payment terms", "Conditions de paiement"),
     "BT-24": ("Spezifikationskennung", "Specification identifier", "Identifiant de spécification"),
     "BT-27": ("Name des Verkäufers", "Seller name", "Nom du vendeur"),
     "BT-29": ("Kennung des Verkäufers", "Seller identifier", "Identifiant du vendeur"),
-    "BT-30": ("Registernummer des Verkäufers (SIRET)", "Seller legal registration (SIRET)",
-              "Immatriculation du vendeur (SIRET)"),
-    "BT-31": ("USt-IdNr. des Verkäufers", "Seller VAT identifier",
-              "Numéro de TVA du vendeur"),
-    "BT-34": ("Elektronische Adresse des Verkäufers", "Seller electronic address",
-              "Adresse électronique du vendeur"),
+    "BT-30": (
+        "Registernummer des Verkäufers (SIRET)",
+        "Seller legal registration (SIRET)",
+        "Immatriculation du vendeur (SIRET)",
+    ),
+    "BT-31": ("USt-IdNr. des Verkäufers", "Seller VAT identifier", "Numéro de TVA du vendeur"),
+    "BT-34": (
+        "Elektronische Adresse des Verkäufers",
+        "Seller electronic address",
+        "Adresse électronique du vendeur",
+    ),
     "BT-44": ("Name des Käufers", "Buyer name", "Nom de l'acheteur"),
     "BT-48": ("USt-IdNr. des Käufers", "Buyer VAT identifier", "Numéro de TVA de l'acheteur"),
-    "BT-49": ("Elektronische Adresse des Käufers", "Buyer electronic address",
-              "Adresse électronique de l'acheteur"),
+    "BT-49": (
+        "Elektronische Adresse des Käufers",
+        "Buyer electronic address",
+        "Adresse électronique de l'acheteur",
+    ),
     "BT-81": ("Zahlungsart", "Payment means", "Moyen de paiement"),
     "BT-84": ("IBAN des Zahlungsempfängers", "Payment account (IBAN)", "Compte de paiement (IBAN)"),
     "BT-106": ("Summe der Positionen", "Sum of line net amounts", "Somme des montants nets"),
@@ -41,10 +52,12 @@ TERMS: dict[str, tuple[str, str, str]] = {
     "BT-110": ("Umsatzsteuerbetrag", "Total VAT amount", "Montant total de TVA"),
     "BT-112": ("Gesamtbetrag mit USt.", "Total with VAT", "Total TTC"),
     "BT-115": ("Zahlbetrag", "Amount due for payment", "Montant à payer"),
-    "BT-116": ("Steuerbemessungsgrundlage", "VAT category taxable amount",
-               "Base d'imposition"),
-    "BT-117": ("Steuerbetrag der Kategorie", "VAT category tax amount",
-               "Montant de TVA de la catégorie"),
+    "BT-116": ("Steuerbemessungsgrundlage", "VAT category taxable amount", "Base d'imposition"),
+    "BT-117": (
+        "Steuerbetrag der Kategorie",
+        "VAT category tax amount",
+        "Montant de TVA de la catégorie",
+    ),
     "BT-118": ("Umsatzsteuerkategorie", "VAT category code", "Catégorie de TVA"),
     "BT-120": ("Befreiungsgrund", "VAT exemption reason", "Motif d'exonération"),
     "BT-126": ("Positionsnummer", "Invoice line identifier", "Numéro de ligne"),
@@ -71,8 +84,11 @@ SENTENCE = {
     "en": "{severity} in “{term}” (rule {rule}): {message}",
     "fr": "{severity} concernant « {term} » (règle {rule}) : {message}",
 }
-NO_TERM = {"de": "der Rechnung insgesamt", "en": "the invoice as a whole",
-           "fr": "la facture dans son ensemble"}
+NO_TERM = {
+    "de": "der Rechnung insgesamt",
+    "en": "the invoice as a whole",
+    "fr": "la facture dans son ensemble",
+}
 
 _TERM_RE = re.compile(r"\b(B[TG]-\d+)\b")
 
@@ -97,8 +113,11 @@ def normalise(finding: dict[str, Any]) -> dict[str, Any]:
     if not terms:
         terms = sorted(set(_TERM_RE.findall(message)))
     return {
-        "rule": str(rule), "severity": str(finding.get("severity") or "error").lower(),
-        "message": str(message).strip(), "location": str(location), "terms": list(terms),
+        "rule": str(rule),
+        "severity": str(finding.get("severity") or "error").lower(),
+        "message": str(message).strip(),
+        "location": str(location),
+        "terms": list(terms),
     }
 
 

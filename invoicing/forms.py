@@ -12,10 +12,12 @@ class InboxFilterForm(forms.Form):
         required=False, label=_("State"), choices=[("", _("All states")), *Invoice.State.choices]
     )
     supplier = forms.CharField(required=False, label=_("Supplier (name, VAT id, SIRET)"))
-    due_after = forms.DateField(required=False, label=_("Due from"),
-                                widget=forms.DateInput(attrs={"type": "date"}))
-    due_before = forms.DateField(required=False, label=_("Due until"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    due_after = forms.DateField(
+        required=False, label=_("Due from"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    due_before = forms.DateField(
+        required=False, label=_("Due until"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     amount_min = forms.DecimalField(required=False, label=_("Amount from"), min_value=0)
     amount_max = forms.DecimalField(required=False, label=_("Amount to"), min_value=0)
 
@@ -38,8 +40,9 @@ class OverrideForm(forms.Form):
 
 class SupplierInvoiceForm(forms.Form):
     number = forms.CharField(max_length=60, label=_("Invoice number (BT-1)"))
-    issue_date = forms.DateField(label=_("Issue date (BT-2)"),
-                                 widget=forms.DateInput(attrs={"type": "date"}))
+    issue_date = forms.DateField(
+        label=_("Issue date (BT-2)"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     fmt = forms.ChoiceField(choices=list(FORMATS.items()), label=_("Format"))
     contact_phone = forms.CharField(max_length=40, label=_("Contact phone (BT-42)"))
 

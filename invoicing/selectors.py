@@ -16,7 +16,10 @@ from procurement.core.roles import BIDDER_ROLES, Role, organisations_with_role
 AP_ROLES = (Role.AP_CLERK, Role.AP_APPROVER)
 # Invoices that use up a contract's value.
 COMMITTED_STATES = (
-    Invoice.State.MATCHED, Invoice.State.APPROVED, Invoice.State.RELEASED, Invoice.State.PAID,
+    Invoice.State.MATCHED,
+    Invoice.State.APPROVED,
+    Invoice.State.RELEASED,
+    Invoice.State.PAID,
 )
 INVOICEABLE_CONTRACT_STATES = ("concluded",)
 
@@ -57,17 +60,22 @@ def contract_get(*, contract_id: int | None, lock: bool = False) -> Any:
 
 
 def contracts_for_buyer(*, buyer_id: int) -> QuerySet:
-    return contract_model().objects.filter(
-        authority_id=buyer_id, state__in=INVOICEABLE_CONTRACT_STATES
-    ).select_related("supplier", "authority")
+    return (
+        contract_model()
+        .objects.filter(authority_id=buyer_id, state__in=INVOICEABLE_CONTRACT_STATES)
+        .select_related("supplier", "authority")
+    )
 
 
 def contracts_for_supplier_user(*, user: Any) -> QuerySet:
     """Concluded contracts of every organisation in which ``user`` is a bidder user/admin."""
     orgs = organisations_with_role(user, BIDDER_ROLES)
-    return contract_model().objects.filter(
-        supplier_id__in=orgs, state__in=INVOICEABLE_CONTRACT_STATES
-    ).select_related("supplier", "authority").order_by("-pk")
+    return (
+        contract_model()
+        .objects.filter(supplier_id__in=orgs, state__in=INVOICEABLE_CONTRACT_STATES)
+        .select_related("supplier", "authority")
+        .order_by("-pk")
+    )
 
 
 def contract_remaining(*, contract: Any, excluding: int | None = None) -> Decimal:
@@ -116,8 +124,10 @@ def invoice_inbox(
         qs = qs.filter(state=state)
     if supplier:
         qs = qs.filter(
-            Q(seller_name__icontains=supplier) | Q(supplier__name__icontains=supplier)
-            | Q(seller_vat_id__iexact=supplier) | Q(seller_legal_id=supplier)
+            Q(seller_name__icontains=supplier)
+            | Q(supplier__name__icontains=supplier)
+            | Q(seller_vat_id__iexact=supplier)
+            | Q(seller_legal_id=supplier)
         )
     if due_before:
         qs = qs.filter(due_date__lte=due_before)

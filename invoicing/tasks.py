@@ -7,8 +7,13 @@ from celery import shared_task
 
 # acks_late + reject_on_worker_lost: a worker killed mid-validation leaves the message unacked,
 # the broker redelivers it, and the idempotent service finishes the job exactly once.
-@shared_task(acks_late=True, reject_on_worker_lost=True, autoretry_for=(OSError,),
-             retry_backoff=True, max_retries=5)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OSError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def invoice_validate_task(invoice_id: int) -> str:
     from invoicing.services.validation import invoice_validate
 

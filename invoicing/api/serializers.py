@@ -13,11 +13,31 @@ class InvoiceOut(serializers.ModelSerializer):
     class Meta:
         model = Invoice
         fields = [
-            "id", "state", "kind", "channel", "received_at", "buyer", "number", "issue_date",
-            "due_date", "currency", "seller_name", "seller_vat_id", "seller_legal_id",
-            "buyer_reference", "order_reference", "contract_reference", "net_amount",
-            "tax_amount", "gross_amount", "payable_amount", "document_sha256", "duplicate_of",
-            "extraction_error", "match_result", "verdict",
+            "id",
+            "state",
+            "kind",
+            "channel",
+            "received_at",
+            "buyer",
+            "number",
+            "issue_date",
+            "due_date",
+            "currency",
+            "seller_name",
+            "seller_vat_id",
+            "seller_legal_id",
+            "buyer_reference",
+            "order_reference",
+            "contract_reference",
+            "net_amount",
+            "tax_amount",
+            "gross_amount",
+            "payable_amount",
+            "document_sha256",
+            "duplicate_of",
+            "extraction_error",
+            "match_result",
+            "verdict",
         ]
 
     def get_duplicate_of(self, obj: Invoice) -> str | None:

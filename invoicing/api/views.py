@@ -43,8 +43,12 @@ class InvoiceListCreateApi(APIView):
         chooses the inbox when the caller may post to several. 201 new, 200 same bytes again."""
         buyer, supplier = inbox_for_post(user=request.user, buyer=request.query_params.get("buyer"))
         received = invoice_receive(
-            buyer=buyer, source=_body(request), channel=Invoice.Channel.API, actor=request.user,
-            filename=request.headers.get("X-Filename", "")[:200], supplier=supplier,
+            buyer=buyer,
+            source=_body(request),
+            channel=Invoice.Channel.API,
+            actor=request.user,
+            filename=request.headers.get("X-Filename", "")[:200],
+            supplier=supplier,
         )
         status = 201 if received.created else 200
         return Response(InvoiceOut(received.invoice).data, status=status)

@@ -79,7 +79,10 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         Organisation, on_delete=models.PROTECT, related_name="received_invoices"
     )
     supplier = models.ForeignKey(
-        Organisation, null=True, blank=True, on_delete=models.PROTECT,
+        Organisation,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="issued_invoices",
         help_text=_("The supplier organisation, when it submitted the invoice or was recognised."),
     )
@@ -92,7 +95,10 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     channel = models.CharField(max_length=10, choices=Channel.choices)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
     received_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     state = FSMField(default=State.RECEIVED, choices=State.choices, protected=True, db_index=True)
@@ -151,12 +157,18 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     matched_at = models.DateTimeField(null=True, blank=True)
 
     first_approval_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     approved_at = models.DateTimeField(null=True, blank=True)
     payment_run = models.ForeignKey(
-        "invoicing.PaymentRun", null=True, blank=True, on_delete=models.PROTECT,
+        "invoicing.PaymentRun",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="invoices",
     )
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -187,29 +199,37 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     # Transitions: bodies only set fields; services lock, check permissions and save.
 
-    @transition(field=state, source=State.RECEIVED, target=State.VALIDATING,
-                permission=SYSTEM_OR_CLERK)
+    @transition(
+        field=state, source=State.RECEIVED, target=State.VALIDATING, permission=SYSTEM_OR_CLERK
+    )
     def begin_validation(self, *, by: Any = None) -> None:
         pass
 
-    @transition(field=state, source=State.VALIDATING, target=State.VALID,
-                permission=SYSTEM_OR_CLERK)
+    @transition(
+        field=state, source=State.VALIDATING, target=State.VALID, permission=SYSTEM_OR_CLERK
+    )
     def accept(self, *, by: Any = None, report_sha256: str = "") -> None:
         pass
 
-    @transition(field=state, source=State.VALIDATING, target=State.INVALID,
-                permission=SYSTEM_OR_CLERK)
+    @transition(
+        field=state, source=State.VALIDATING, target=State.INVALID, permission=SYSTEM_OR_CLERK
+    )
     def refuse(self, *, by: Any = None, report_sha256: str = "", errors: int = 0) -> None:
         pass
 
-    @transition(field=state, source=[State.INVALID, State.DISPUTED], target=State.REJECTED,
-                permission=CLERK)
+    @transition(
+        field=state, source=[State.INVALID, State.DISPUTED], target=State.REJECTED, permission=CLERK
+    )
     def reject(self, *, by: Any, reason: str) -> None:
         self.state_reason = reason
 
-    @transition(field=state, source=[State.VALID, State.DISPUTED], target=State.MATCHED,
-                conditions=[lambda invoice: invoice.contract_id is not None],
-                permission=SYSTEM_OR_CLERK)
+    @transition(
+        field=state,
+        source=[State.VALID, State.DISPUTED],
+        target=State.MATCHED,
+        conditions=[lambda invoice: invoice.contract_id is not None],
+        permission=SYSTEM_OR_CLERK,
+    )
     def match(self, *, by: Any = None, contract_id: int, overrides: int = 0) -> None:
         self.matched_at = timezone.now()
 
@@ -217,8 +237,12 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     def approve(self, *, by: Any, second_of: Any = None) -> None:
         self.approved_at = timezone.now()
 
-    @transition(field=state, source=[State.MATCHED, State.APPROVED], target=State.DISPUTED,
-                permission=CLERK_OR_APPROVER)
+    @transition(
+        field=state,
+        source=[State.MATCHED, State.APPROVED],
+        target=State.DISPUTED,
+        permission=CLERK_OR_APPROVER,
+    )
     def dispute(self, *, by: Any, reason: str) -> None:
         self.state_reason = reason
         self.first_approval_by = None

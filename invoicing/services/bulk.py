@@ -24,7 +24,8 @@ def bulk_job_create(
     if not has_role(actor, buyer, [Role.AP_CLERK, Role.AP_APPROVER]):
         raise InvoiceForbiddenError("Only accounts-payable staff of the buyer can do this.")
     ids = list(
-        Invoice.objects.filter(buyer=buyer, pk__in=invoice_ids).order_by("pk")
+        Invoice.objects.filter(buyer=buyer, pk__in=invoice_ids)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
     job = BulkJob.objects.create(buyer=buyer, action=action, created_by=actor, invoice_ids=ids)
@@ -56,7 +57,7 @@ def bulk_job_run(*, job_id: int) -> BulkJob:
     if job.finished_at is not None:
         return job
     # Invoices are worked in list order, so a redelivered task resumes after the last counted.
-    for invoice_id in job.invoice_ids[job.done + job.failed:]:
+    for invoice_id in job.invoice_ids[job.done + job.failed :]:
         try:
             _apply(job.action, invoice_id, job.created_by)
         except DomainError as exc:

@@ -49,12 +49,19 @@ def invoice_receive(
         try:
             with transaction.atomic():
                 document = document_store(
-                    spooled=spooled, purpose=StoredDocument.Purpose.INVOICE, actor=actor,
+                    spooled=spooled,
+                    purpose=StoredDocument.Purpose.INVOICE,
+                    actor=actor,
                     original_name=filename,
                 )
                 invoice = _create(
-                    buyer=buyer, document=document, channel=channel, actor=actor,
-                    supplier=supplier, resubmission_of=resubmission_of, extracted=extracted,
+                    buyer=buyer,
+                    document=document,
+                    channel=channel,
+                    actor=actor,
+                    supplier=supplier,
+                    resubmission_of=resubmission_of,
+                    extracted=extracted,
                 )
         except IntegrityError:
             # A concurrent request stored the same bytes first: answer with its invoice.
@@ -72,14 +79,10 @@ def invoice_receive(
 
 
 def _existing(*, buyer: Organisation, sha256: str) -> Invoice | None:
-    return (
-        Invoice.objects.filter(buyer=buyer, sha256=sha256).first()
-    )
+    return Invoice.objects.filter(buyer=buyer, sha256=sha256).first()
 
 
-def _create(
-    *, buyer, document, channel, actor, supplier, resubmission_of, extracted
-) -> Invoice:
+def _create(*, buyer, document, channel, actor, supplier, resubmission_of, extracted) -> Invoice:
     values = dict(extracted.values)
     invoice = Invoice(
         buyer=buyer,
@@ -123,7 +126,10 @@ def duplicate_find(*, invoice: Invoice) -> Invoice | None:
     if seller is None or not invoice.number or invoice.issue_date is None:
         return None
     candidates = Invoice.objects.filter(
-        seller, buyer=invoice.buyer, number=invoice.number, issue_date=invoice.issue_date,
+        seller,
+        buyer=invoice.buyer,
+        number=invoice.number,
+        issue_date=invoice.issue_date,
         kind=invoice.kind,
     ).exclude(state=Invoice.State.REJECTED)
     if invoice.pk:
@@ -152,7 +158,9 @@ def _corrected(invoice: Invoice) -> Invoice | None:
         return None
     return (
         Invoice.objects.filter(
-            seller, buyer=invoice.buyer, number=invoice.preceding_number,
+            seller,
+            buyer=invoice.buyer,
+            number=invoice.preceding_number,
             kind=Invoice.Kind.INVOICE,
         )
         .order_by("pk")

@@ -47,8 +47,9 @@ def _receive(buyer: Organisation, raw: bytes) -> int:
             logger.warning("mail-in: %s from %s too large", filename, message.get("From"))
             continue
         try:
-            received = invoice_receive(buyer=buyer, source=data, channel=Invoice.Channel.MAIL,
-                                       filename=filename)
+            received = invoice_receive(
+                buyer=buyer, source=data, channel=Invoice.Channel.MAIL, filename=filename
+            )
         except DomainError as exc:
             logger.warning("mail-in: %s from %s refused: %s", filename, message.get("From"), exc)
             continue
@@ -118,5 +119,3 @@ def mailboxes_fetch() -> int:
     for entry in mailboxes():
         total += mailbox_fetch(buyer=_buyer(entry["buyer"]), url=entry["url"])
     return total
-
-

@@ -30,11 +30,29 @@ PAIN_VERSION = "pain.001.001.09"
 PAIN_NS = f"urn:iso:std:iso:20022:tech:xsd:{PAIN_VERSION}"
 
 CSV_COLUMNS = [
-    "message_id", "execution_date", "end_to_end_id", "invoice_id", "kind", "invoice_number",
-    "issue_date", "due_date", "supplier_name", "supplier_vat_id", "supplier_legal_id",
-    "creditor_iban", "creditor_bic", "currency", "net_amount", "tax_amount", "gross_amount",
-    "payable_amount", "signed_amount", "contract_reference", "buyer_reference",
-    "order_reference", "document_sha256",
+    "message_id",
+    "execution_date",
+    "end_to_end_id",
+    "invoice_id",
+    "kind",
+    "invoice_number",
+    "issue_date",
+    "due_date",
+    "supplier_name",
+    "supplier_vat_id",
+    "supplier_legal_id",
+    "creditor_iban",
+    "creditor_bic",
+    "currency",
+    "net_amount",
+    "tax_amount",
+    "gross_amount",
+    "payable_amount",
+    "signed_amount",
+    "contract_reference",
+    "buyer_reference",
+    "order_reference",
+    "document_sha256",
 ]
 
 
@@ -99,9 +117,10 @@ def _group(invoices: list[Invoice]) -> list[Transfer]:
         key = (iban, invoice.currency)
         if key not in groups:
             groups[key] = Transfer(
-                end_to_end_id=uuid.uuid4().hex[:35], creditor=invoice.seller_name[:140],
-                iban=iban, bic=invoice.seller_bic or (invoice.supplier.bic if invoice.supplier
-                                                      else ""),
+                end_to_end_id=uuid.uuid4().hex[:35],
+                creditor=invoice.seller_name[:140],
+                iban=iban,
+                bic=invoice.seller_bic or (invoice.supplier.bic if invoice.supplier else ""),
                 currency=invoice.currency,
             )
         groups[key].invoices.append(invoice)
@@ -186,18 +205,33 @@ def bookkeeping_csv(*, transfers: list[Transfer], message_id: str, execution_dat
     writer.writerow(CSV_COLUMNS)
     for transfer in transfers:
         for invoice in transfer.invoices:
-            writer.writerow([
-                message_id, execution_date.isoformat(), transfer.end_to_end_id,
-                str(invoice.public_id), invoice.kind, invoice.number,
-                invoice.issue_date.isoformat() if invoice.issue_date else "",
-                invoice.due_date.isoformat() if invoice.due_date else "",
-                invoice.seller_name, invoice.seller_vat_id, invoice.seller_legal_id,
-                transfer.iban, transfer.bic, invoice.currency,
-                _amount(invoice.net_amount), _amount(invoice.tax_amount),
-                _amount(invoice.gross_amount), _amount(invoice.payable_amount),
-                _amount(signed_amount(invoice)), invoice.contract_reference,
-                invoice.buyer_reference, invoice.order_reference, invoice.sha256,
-            ])
+            writer.writerow(
+                [
+                    message_id,
+                    execution_date.isoformat(),
+                    transfer.end_to_end_id,
+                    str(invoice.public_id),
+                    invoice.kind,
+                    invoice.number,
+                    invoice.issue_date.isoformat() if invoice.issue_date else "",
+                    invoice.due_date.isoformat() if invoice.due_date else "",
+                    invoice.seller_name,
+                    invoice.seller_vat_id,
+                    invoice.seller_legal_id,
+                    transfer.iban,
+                    transfer.bic,
+                    invoice.currency,
+                    _amount(invoice.net_amount),
+                    _amount(invoice.tax_amount),
+                    _amount(invoice.gross_amount),
+                    _amount(invoice.payable_amount),
+                    _amount(signed_amount(invoice)),
+                    invoice.contract_reference,
+                    invoice.buyer_reference,
+                    invoice.order_reference,
+                    invoice.sha256,
+                ]
+            )
     return buffer.getvalue().encode("utf-8")
 
 
@@ -207,7 +241,10 @@ def _amount(value: Decimal | None) -> str:
 
 @transaction.atomic
 def payment_run_create(
-    *, buyer: Organisation, invoice_ids: list[int], actor: Any,
+    *,
+    buyer: Organisation,
+    invoice_ids: list[int],
+    actor: Any,
     execution_date: date | None = None,
 ) -> PaymentRun:
     """Release approved invoices: write pain.001 + CSV (archived with SHA-256), then
@@ -219,9 +256,7 @@ def payment_run_create(
     if not invoice_ids:
         raise InvoiceStateError("Choose at least one approved invoice to release.")
     # Lock in pk order: two concurrent releases cannot deadlock, and the second sees "released".
-    invoices = list(
-        Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk")
-    )
+    invoices = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
     if len(invoices) != len(set(invoice_ids)):
         raise InvoiceStateError("Some invoices do not exist.")
     for invoice in invoices:
@@ -234,31 +269,49 @@ def payment_run_create(
             )
         if not has_transition_perm(invoice.release, actor):
             raise InvoiceForbiddenError("Only an AP approver of the buyer can release payments.")
-    suppliers = {o.pk: o for o in Organisation.objects.filter(
-        pk__in={i.supplier_id for i in invoices if i.supplier_id})}
+    suppliers = {
+        o.pk: o
+        for o in Organisation.objects.filter(
+            pk__in={i.supplier_id for i in invoices if i.supplier_id}
+        )
+    }
     for invoice in invoices:
         invoice.supplier = suppliers.get(invoice.supplier_id)
     execution_date = execution_date or timezone.localdate()
     message_id = f"ZS-{timezone.now():%Y%m%d%H%M%S}-{uuid.uuid4().hex[:8]}"
     transfers = _group(invoices)
-    xml = pain001(buyer=buyer, transfers=transfers, message_id=message_id,
-                  execution_date=execution_date)
-    table = bookkeeping_csv(transfers=transfers, message_id=message_id,
-                            execution_date=execution_date)
+    xml = pain001(
+        buyer=buyer, transfers=transfers, message_id=message_id, execution_date=execution_date
+    )
+    table = bookkeeping_csv(
+        transfers=transfers, message_id=message_id, execution_date=execution_date
+    )
     totals: dict[str, str] = {}
     for transfer in transfers:
         totals[transfer.currency] = str(
             Decimal(totals.get(transfer.currency, "0")) + transfer.amount
         )
     run = PaymentRun.objects.create(
-        buyer=buyer, message_id=message_id, created_by=actor, execution_date=execution_date,
+        buyer=buyer,
+        message_id=message_id,
+        created_by=actor,
+        execution_date=execution_date,
         pain001=document_store_bytes(
-            data=xml, purpose=StoredDocument.Purpose.PAYMENT, content_type="application/xml",
-            actor=actor, original_name=f"{message_id}.xml"),
+            data=xml,
+            purpose=StoredDocument.Purpose.PAYMENT,
+            content_type="application/xml",
+            actor=actor,
+            original_name=f"{message_id}.xml",
+        ),
         bookkeeping_csv=document_store_bytes(
-            data=table, purpose=StoredDocument.Purpose.BOOKING, content_type="text/csv",
-            actor=actor, original_name=f"{message_id}.csv"),
-        transaction_count=len(transfers), totals=totals,
+            data=table,
+            purpose=StoredDocument.Purpose.BOOKING,
+            content_type="text/csv",
+            actor=actor,
+            original_name=f"{message_id}.csv",
+        ),
+        transaction_count=len(transfers),
+        totals=totals,
     )
     for invoice in invoices:
         invoice.release(by=actor, payment_run=run)

@@ -26,8 +26,11 @@ INTRO = {
     "en": "{buyer} has rejected your invoice {number} dated {date}. Reasons:",
     "fr": "{buyer} a rejeté votre facture {number} du {date}. Motifs :",
 }
-REASON = {"de": "Begründung der Rechnungsprüfung", "en": "Note from accounts payable",
-          "fr": "Remarque du service comptable"}
+REASON = {
+    "de": "Begründung der Rechnungsprüfung",
+    "en": "Note from accounts payable",
+    "fr": "Remarque du service comptable",
+}
 RESUBMIT = {
     "de": "Sie können eine korrigierte Rechnung hier einreichen: {url}",
     "en": "You can submit a corrected invoice here: {url}",
@@ -70,21 +73,33 @@ def rejection_notice_create(*, invoice: Invoice, actor: Any) -> RejectionNotice:
         text += ["", f"{REASON[language]}: {invoice.state_reason}"]
     text += ["", RESUBMIT[language].format(url=url)]
     body_text = "\n".join(text)
-    body_html = render_to_string("invoicing/notice_email.html", {
-        "intro": intro, "lines": lines, "reason_label": REASON[language],
-        "reason": invoice.state_reason, "resubmit": RESUBMIT[language].format(url=escape(url)),
-        "language": language, "subject": SUBJECT[language].format(number=number),
-    })
+    body_html = render_to_string(
+        "invoicing/notice_email.html",
+        {
+            "intro": intro,
+            "lines": lines,
+            "reason_label": REASON[language],
+            "reason": invoice.state_reason,
+            "resubmit": RESUBMIT[language].format(url=escape(url)),
+            "language": language,
+            "subject": SUBJECT[language].format(number=number),
+        },
+    )
     pdf = document_store_bytes(
         data=_pdf(title=SUBJECT[language].format(number=number), paragraphs=text),
-        purpose=StoredDocument.Purpose.NOTICE, content_type="application/pdf",
-        actor=actor, original_name=f"rejection-{number}.pdf",
+        purpose=StoredDocument.Purpose.NOTICE,
+        content_type="application/pdf",
+        actor=actor,
+        original_name=f"rejection-{number}.pdf",
     )
     return RejectionNotice.objects.create(
-        invoice=invoice, language=language,
+        invoice=invoice,
+        language=language,
         recipient=(supplier.email if supplier and supplier.email else invoice.seller_email),
         subject=SUBJECT[language].format(number=number)[:300],
-        body_text=body_text, body_html=body_html, pdf=pdf,
+        body_text=body_text,
+        body_html=body_html,
+        pdf=pdf,
     )
 
 
@@ -111,18 +126,21 @@ def rejection_notice_send(*, notice_id: int) -> RejectionNotice:
     from invoicing.services.storage import document_read
 
     with transaction.atomic():
-        notice = RejectionNotice.objects.select_for_update().select_related("pdf").get(
-            pk=notice_id
-        )
+        notice = RejectionNotice.objects.select_for_update().select_related("pdf").get(pk=notice_id)
         if notice.sent_at is not None or not notice.recipient:
             return notice
         mail = EmailMultiAlternatives(
-            subject=notice.subject, body=notice.body_text, to=[notice.recipient],
+            subject=notice.subject,
+            body=notice.body_text,
+            to=[notice.recipient],
             from_email=settings.DEFAULT_FROM_EMAIL,
         )
         mail.attach_alternative(notice.body_html, "text/html")
-        mail.attach(notice.pdf.original_name or "rejection.pdf", document_read(notice.pdf),
-                    "application/pdf")
+        mail.attach(
+            notice.pdf.original_name or "rejection.pdf",
+            document_read(notice.pdf),
+            "application/pdf",
+        )
         mail.send()
         notice.sent_at = timezone.now()
         notice.save(update_fields=["sent_at"])

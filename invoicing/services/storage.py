@@ -109,8 +109,12 @@ def document_store_bytes(
     name = f"{purpose}/{timezone.now():%Y}/{uuid.uuid4().hex}.{ext}"
     stored_name = documents_storage().save(name, ContentFile(data, name=name))
     return StoredDocument.objects.create(
-        purpose=purpose, storage_name=stored_name, sha256=digest, size=len(data),
-        content_type=content_type, original_name=original_name[:255],
+        purpose=purpose,
+        storage_name=stored_name,
+        sha256=digest,
+        size=len(data),
+        content_type=content_type,
+        original_name=original_name[:255],
         created_by=actor if getattr(actor, "pk", None) else None,
     )
 

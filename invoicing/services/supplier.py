@@ -42,8 +42,12 @@ def _m():
 
 def _party(org: Organisation, *, seller: bool, contact: Any = None) -> Any:
     m = _m()
-    address = m.Address(line1=org.street or None, city=org.city or None,
-                        postcode=org.postcode or None, country_code=org.country)
+    address = m.Address(
+        line1=org.street or None,
+        city=org.city or None,
+        postcode=org.postcode or None,
+        country_code=org.country,
+    )
     # French parties: SIRET (0009) identifies the establishment (BT-29/BT-46), the SIREN (0002)
     # is the legal registration (BT-30, required by BR-FR-10).
     legal = None
@@ -56,17 +60,26 @@ def _party(org: Organisation, *, seller: bool, contact: Any = None) -> Any:
     elif siren:
         legal = m.Identifier(value=siren, scheme="0002")
     if seller:
-        electronic = (m.Identifier(value=org.siret, scheme="0009") if org.siret
-                      else m.Identifier(value=org.email or "invoice@example.org", scheme="EM"))
+        electronic = (
+            m.Identifier(value=org.siret, scheme="0009")
+            if org.siret
+            else m.Identifier(value=org.email or "invoice@example.org", scheme="EM")
+        )
     elif org.leitweg_id:
         electronic = m.Identifier(value=org.leitweg_id, scheme="0204")
     elif org.siret:
         electronic = m.Identifier(value=org.siret, scheme="0009")
     else:
         electronic = m.Identifier(value=org.email or "invoice@example.org", scheme="EM")
-    return m.Party(name=org.name, address=address, legal_registration=legal,
-                   identifiers=identifiers if seller else [],
-                   vat_id=org.vat_id or None, electronic_address=electronic, contact=contact)
+    return m.Party(
+        name=org.name,
+        address=address,
+        legal_registration=legal,
+        identifiers=identifiers if seller else [],
+        vat_id=org.vat_id or None,
+        electronic_address=electronic,
+        contact=contact,
+    )
 
 
 def vat_category_for(*, seller: Organisation, buyer: Organisation, requested: str = "S") -> str:
@@ -99,8 +112,11 @@ def invoice_model_build(
 ) -> Any:
     """The EN 16931 invoice model for ``seller`` → ``buyer``; totals are computed by the engine."""
     m = _m()
-    contact = m.Contact(name=contact_name or seller.name, phone=contact_phone or "+49 30 0000000",
-                        email=contact_email or seller.email or "invoice@example.org")
+    contact = m.Contact(
+        name=contact_name or seller.name,
+        phone=contact_phone or "+49 30 0000000",
+        email=contact_email or seller.email or "invoice@example.org",
+    )
     model_lines = []
     categories: set[str] = set()
     for index, line in enumerate(lines, start=1):
@@ -108,11 +124,17 @@ def invoice_model_build(
         categories.add(category)
         zero_rated = category in {"AE", "K", "E", "Z", "G"}
         rate = None if category == "O" else (Decimal("0") if zero_rated else line.vat_rate)
-        model_lines.append(m.Line(
-            id=str(index), name=line.description[:200], quantity=Decimal(line.quantity),
-            unit_code=line.unit_code or "C62", unit_price=Decimal(line.unit_price),
-            vat_category=m.VatCategory(category), vat_rate=rate,
-        ))
+        model_lines.append(
+            m.Line(
+                id=str(index),
+                name=line.description[:200],
+                quantity=Decimal(line.quantity),
+                unit_code=line.unit_code or "C62",
+                unit_price=Decimal(line.unit_price),
+                vat_category=m.VatCategory(category),
+                vat_rate=rate,
+            )
+        )
     exemptions = []
     texts = {
         "AE": ("Steuerschuldnerschaft des Leistungsempfängers / Autoliquidation", "VATEX-EU-AE"),
@@ -124,24 +146,46 @@ def invoice_model_build(
     for category in sorted(categories):
         if category in texts:
             reason, code = texts[category]
-            exemptions.append(m.VatExemption(category=m.VatCategory(category), reason=reason,
-                                             code=code))
-    delivery = m.Delivery(date=issue_date, address=m.Address(
-        line1=buyer.street or None, city=buyer.city or None, postcode=buyer.postcode or None,
-        country_code=buyer.country)) if categories & {"K", "AE"} else m.Delivery(date=issue_date)
-    payment = m.PaymentInstructions(
-        means_code="58", iban=(seller.iban or "").replace(" ", "") or None, bic=seller.bic or None,
-        account_name=seller.name, remittance_information=number,
-    ) if seller.iban else None
+            exemptions.append(
+                m.VatExemption(category=m.VatCategory(category), reason=reason, code=code)
+            )
+    delivery = (
+        m.Delivery(
+            date=issue_date,
+            address=m.Address(
+                line1=buyer.street or None,
+                city=buyer.city or None,
+                postcode=buyer.postcode or None,
+                country_code=buyer.country,
+            ),
+        )
+        if categories & {"K", "AE"}
+        else m.Delivery(date=issue_date)
+    )
+    payment = (
+        m.PaymentInstructions(
+            means_code="58",
+            iban=(seller.iban or "").replace(" ", "") or None,
+            bic=seller.bic or None,
+            account_name=seller.name,
+            remittance_information=number,
+        )
+        if seller.iban
+        else None
+    )
     extra: dict[str, Any] = {}
     notes: list[Any] = []
     if "FR" in (seller.country, buyer.country):
         # French CTC rules (BR-FR-05): recovery fee, late-payment penalties, discount mentions.
         notes = [
-            m.Note(subject_code="PMT", text="Indemnité forfaitaire pour frais de recouvrement "
-                   "en cas de retard de paiement : 40 EUR."),
-            m.Note(subject_code="PMD", text="Pénalités de retard : trois fois le taux d'intérêt "
-                   "légal."),
+            m.Note(
+                subject_code="PMT",
+                text="Indemnité forfaitaire pour frais de recouvrement "
+                "en cas de retard de paiement : 40 EUR.",
+            ),
+            m.Note(
+                subject_code="PMD", text="Pénalités de retard : trois fois le taux d'intérêt légal."
+            ),
             m.Note(subject_code="AAB", text="Pas d'escompte pour paiement anticipé."),
         ]
     if fmt == "facturx" and seller.country == "FR":
@@ -149,14 +193,23 @@ def invoice_model_build(
     return m.Invoice(
         **extra,
         notes=notes,
-        number=number, issue_date=issue_date, due_date=issue_date + timedelta(days=due_days),
-        seller=_party(seller, seller=True, contact=contact), buyer=_party(buyer, seller=False),
-        lines=model_lines, currency=currency, type_code=type_code,
+        number=number,
+        issue_date=issue_date,
+        due_date=issue_date + timedelta(days=due_days),
+        seller=_party(seller, seller=True, contact=contact),
+        buyer=_party(buyer, seller=False),
+        lines=model_lines,
+        currency=currency,
+        type_code=type_code,
         buyer_reference=buyer_reference or buyer.leitweg_id or buyer.service_code or None,
-        order_reference=order_reference or None, contract_reference=contract_reference or None,
-        payment=payment, delivery=delivery, vat_exemptions=exemptions,
+        order_reference=order_reference or None,
+        contract_reference=contract_reference or None,
+        payment=payment,
+        delivery=delivery,
+        vat_exemptions=exemptions,
         payment_terms=_("Payable within %(days)s days.") % {"days": due_days},
-        preceding_invoices=[m.PrecedingInvoice(number=preceding_number)] if preceding_number
+        preceding_invoices=[m.PrecedingInvoice(number=preceding_number)]
+        if preceding_number
         else [],
     )
 
@@ -169,19 +222,28 @@ def contract_lines(*, contract: Any) -> list[LineInput]:
     if rows:
         return [
             LineInput(
-                description=row.description, quantity=Decimal(row.quantity),
+                description=row.description,
+                quantity=Decimal(row.quantity),
                 unit_code=getattr(row, "unit_code", "") or "C62",
                 unit_price=Decimal(row.unit_price),
                 vat_category=getattr(row, "vat_category", "") or "S",
-                vat_rate=(Decimal(row.vat_rate) if getattr(row, "vat_rate", None) is not None
-                          else contract.vat_rate),
+                vat_rate=(
+                    Decimal(row.vat_rate)
+                    if getattr(row, "vat_rate", None) is not None
+                    else contract.vat_rate
+                ),
             )
             for row in rows
         ]
-    return [LineInput(description=str(contract.reference), quantity=Decimal("1"),
-                      unit_code="C62", unit_price=Decimal(contract.value_net),
-                      vat_rate=contract.vat_rate if contract.vat_rate is not None
-                      else Decimal("19"))]
+    return [
+        LineInput(
+            description=str(contract.reference),
+            quantity=Decimal("1"),
+            unit_code="C62",
+            unit_price=Decimal(contract.value_net),
+            vat_rate=contract.vat_rate if contract.vat_rate is not None else Decimal("19"),
+        )
+    ]
 
 
 def supplier_invoice_create(
@@ -208,18 +270,29 @@ def supplier_invoice_create(
     if fmt not in FORMATS:
         raise UnsupportedFormatError(f"Unknown format {fmt!r}", field="format")
     model = invoice_model_build(
-        seller=contract.supplier, buyer=contract.authority, number=number, issue_date=issue_date,
-        lines=lines or contract_lines(contract=contract), currency=contract.currency or "EUR",
-        buyer_reference=contract.buyer_reference, order_reference=contract.order_reference,
+        seller=contract.supplier,
+        buyer=contract.authority,
+        number=number,
+        issue_date=issue_date,
+        lines=lines or contract_lines(contract=contract),
+        currency=contract.currency or "EUR",
+        buyer_reference=contract.buyer_reference,
+        order_reference=contract.order_reference,
         contract_reference=contract.reference,
         contact_name=actor.get_full_name() or actor.get_username(),
-        contact_phone=contact_phone, contact_email=actor.email, fmt=fmt,
+        contact_phone=contact_phone,
+        contact_email=actor.email,
+        fmt=fmt,
     )
     data, _content_type = engine.generate(model, fmt=fmt)
     suffix = "pdf" if fmt == "facturx" else "xml"
     return invoice_receive(
-        buyer=contract.authority, source=data, channel=Invoice.Channel.PORTAL, actor=actor,
-        filename=f"{number}.{suffix}", supplier=contract.supplier,
+        buyer=contract.authority,
+        source=data,
+        channel=Invoice.Channel.PORTAL,
+        actor=actor,
+        filename=f"{number}.{suffix}",
+        supplier=contract.supplier,
     )
 
 
@@ -231,6 +304,11 @@ def supplier_resubmit(*, invoice_id: int, actor: Any, source: Any, filename: str
     if rejected.state != Invoice.State.REJECTED:
         raise InvoiceForbiddenError(_("Only rejected invoices can be resubmitted."))
     return invoice_receive(
-        buyer=rejected.buyer, source=source, channel=Invoice.Channel.PORTAL, actor=actor,
-        filename=filename, supplier=rejected.supplier, resubmission_of=rejected,
+        buyer=rejected.buyer,
+        source=source,
+        channel=Invoice.Channel.PORTAL,
+        actor=actor,
+        filename=filename,
+        supplier=rejected.supplier,
+        resubmission_of=rejected,
     )

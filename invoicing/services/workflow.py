@@ -41,11 +41,19 @@ def invoice_approve(*, invoice_id: int, actor: Any) -> Invoice:
         if invoice.first_approval_by_id is None:
             invoice.first_approval_by = actor
             invoice.save(update_fields=["first_approval_by"])
-            record(actor=actor, obj=invoice, action="invoicing.invoice.first_approval",
-                   payload={"amount": invoice.amount_for_limits, "limit": four_eyes_above()})
+            record(
+                actor=actor,
+                obj=invoice,
+                action="invoicing.invoice.first_approval",
+                payload={"amount": invoice.amount_for_limits, "limit": four_eyes_above()},
+            )
             return invoice
-        ensure_second_person(requested_by=invoice.first_approval_by, actor=actor,
-                             organisation=invoice.buyer, role=Role.AP_APPROVER)
+        ensure_second_person(
+            requested_by=invoice.first_approval_by,
+            actor=actor,
+            organisation=invoice.buyer,
+            role=Role.AP_APPROVER,
+        )
         invoice.approve(by=actor, second_of=invoice.first_approval_by)
     else:
         invoice.approve(by=actor)

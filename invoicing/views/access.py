@@ -51,17 +51,22 @@ def inbox_for_post(*, user: Any, buyer: str | None) -> tuple[Organisation, Organ
     elif len(clerk_orgs) == 1:
         return Organisation.objects.get(pk=clerk_orgs[0]), None
     elif len(clerk_orgs) > 1:
-        raise InvoiceForbiddenError("You work for several inboxes: pass ?buyer=<id>.",
-                                    field="buyer")
+        raise InvoiceForbiddenError(
+            "You work for several inboxes: pass ?buyer=<id>.", field="buyer"
+        )
     else:
         target = None
     supplier_orgs = organisations_with_role(user, BIDDER_ROLES)
     if target is not None and supplier_orgs:
         contract = (
-            selectors.contract_model().objects.filter(
-                authority=target, supplier_id__in=supplier_orgs,
+            selectors.contract_model()
+            .objects.filter(
+                authority=target,
+                supplier_id__in=supplier_orgs,
                 state__in=selectors.INVOICEABLE_CONTRACT_STATES,
-            ).select_related("supplier").first()
+            )
+            .select_related("supplier")
+            .first()
         )
         if contract is not None:
             return target, contract.supplier

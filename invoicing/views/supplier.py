@@ -40,21 +40,34 @@ def supplier_home(request: HttpRequest) -> HttpResponse:
         contract_error = ""
     except selectors.ContractModelMissingError as exc:
         contracts, contract_error = [], exc.message
-    return render(request, "invoicing/supplier_home.html", {
-        "invoices": invoices, "contracts": contracts, "contract_error": contract_error,
-    })
+    return render(
+        request,
+        "invoicing/supplier_home.html",
+        {
+            "invoices": invoices,
+            "contracts": contracts,
+            "contract_error": contract_error,
+        },
+    )
 
 
 @login_required
 def supplier_invoice_new(request: HttpRequest, contract_id: int) -> HttpResponse:
     _supplier_orgs(request)
-    contract = selectors.contracts_for_supplier_user(user=request.user).filter(
-        pk=contract_id).first()
+    contract = (
+        selectors.contracts_for_supplier_user(user=request.user).filter(pk=contract_id).first()
+    )
     if contract is None:
         raise InvoiceForbiddenError(_("Only users of the contract's supplier can invoice it."))
     initial_lines = [
-        {"description": li.description, "quantity": li.quantity, "unit_code": li.unit_code,
-         "unit_price": li.unit_price, "vat_category": li.vat_category, "vat_rate": li.vat_rate}
+        {
+            "description": li.description,
+            "quantity": li.quantity,
+            "unit_code": li.unit_code,
+            "unit_price": li.unit_price,
+            "vat_category": li.vat_category,
+            "vat_rate": li.vat_rate,
+        }
         for li in contract_lines(contract=contract)
     ]
     if request.method == "POST":
@@ -64,24 +77,36 @@ def supplier_invoice_new(request: HttpRequest, contract_id: int) -> HttpResponse
             rows = [LineInput(**row) for row in lines.cleaned_data if row and row["quantity"]]
             try:
                 received = supplier_invoice_create(
-                    contract_id=contract.pk, actor=request.user, lines=rows,
-                    number=form.cleaned_data["number"], fmt=form.cleaned_data["fmt"],
+                    contract_id=contract.pk,
+                    actor=request.user,
+                    lines=rows,
+                    number=form.cleaned_data["number"],
+                    fmt=form.cleaned_data["fmt"],
                     issue_date=form.cleaned_data["issue_date"],
                     contact_phone=form.cleaned_data["contact_phone"],
                 )
             except DomainError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, _("Invoice submitted to %(buyer)s.")
-                                 % {"buyer": contract.authority.name})
+                messages.success(
+                    request,
+                    _("Invoice submitted to %(buyer)s.") % {"buyer": contract.authority.name},
+                )
                 return redirect("supplier-invoice", public_id=received.invoice.public_id)
     else:
-        form = SupplierInvoiceForm(initial={"issue_date": timezone.localdate(),
-                                            "fmt": "xrechnung-ubl"})
+        form = SupplierInvoiceForm(
+            initial={"issue_date": timezone.localdate(), "fmt": "xrechnung-ubl"}
+        )
         lines = SupplierLineFormSet(initial=initial_lines, prefix="lines")
-    return render(request, "invoicing/supplier_new.html", {
-        "contract": contract, "form": form, "lines": lines,
-    })
+    return render(
+        request,
+        "invoicing/supplier_new.html",
+        {
+            "contract": contract,
+            "form": form,
+            "lines": lines,
+        },
+    )
 
 
 @login_required
@@ -91,12 +116,19 @@ def supplier_invoice(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("ap-invoice", public_id=public_id)
     if request.method == "POST" and request.FILES.get("file"):
         upload = request.FILES["file"]
-        received = supplier_resubmit(invoice_id=invoice.pk, actor=request.user, source=upload,
-                                     filename=upload.name)
+        received = supplier_resubmit(
+            invoice_id=invoice.pk, actor=request.user, source=upload, filename=upload.name
+        )
         messages.success(request, _("Corrected invoice submitted."))
         return redirect("supplier-invoice", public_id=received.invoice.public_id)
     report = getattr(invoice, "validation_report", None)
     notice = getattr(invoice, "notice", None)
-    return render(request, "invoicing/supplier_invoice.html", {
-        "invoice": invoice, "report": report, "notice": notice,
-    })
+    return render(
+        request,
+        "invoicing/supplier_invoice.html",
+        {
+            "invoice": invoice,
+            "report": report,
+            "notice": notice,
+        },
+    )

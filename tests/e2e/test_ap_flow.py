@@ -43,8 +43,11 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
     person(buyer, Role.AP_CLERK, username="e2e-clerk")
     person(buyer, Role.AP_APPROVER, username="e2e-approver")
     good = invoice_xml(seller=supplier, buyer=buyer, number="E2E-OK").decode()
-    bad = re.sub(r"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", "",
-                 invoice_xml(seller=french, buyer=buyer, number="E2E-BAD").decode())
+    bad = re.sub(
+        r"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>",
+        "",
+        invoice_xml(seller=french, buyer=buyer, number="E2E-BAD").decode(),
+    )
 
     # the clerk drops two files on the inbox
     login(page, "e2e-clerk", PASSWORD)
@@ -68,8 +71,10 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
     page.click("#do-reject")
     assert page.locator("#invoice-state").get_attribute("data-state") == "rejected"
     assert any("rejetée" in m.subject for m in mail.outbox)  # French supplier, French notice
-    assert "Leitweg-ID fehlt" in page.locator(".audit-trail").inner_text() or \
-        "reject" in page.locator(".audit-trail").inner_text()
+    assert (
+        "Leitweg-ID fehlt" in page.locator(".audit-trail").inner_text()
+        or "reject" in page.locator(".audit-trail").inner_text()
+    )
 
     # two invoices matched to their contracts by the system wait for approval
     for number in ("E2E-M1", "E2E-M2"):
@@ -77,9 +82,13 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
         from invoicing.services.validation import invoice_validate
 
         make_contract(authority=buyer, supplier=supplier, reference=f"VG-{number}")
-        inv = invoice_receive(buyer=buyer, source=invoice_xml(
-            seller=supplier, buyer=buyer, number=number, contract_reference=f"VG-{number}"),
-            channel="api").invoice
+        inv = invoice_receive(
+            buyer=buyer,
+            source=invoice_xml(
+                seller=supplier, buyer=buyer, number=number, contract_reference=f"VG-{number}"
+            ),
+            channel="api",
+        ).invoice
         invoice_validate(invoice_id=inv.pk)
         inv.refresh_from_db()
         assert inv.state == "matched", inv.match_result
@@ -124,9 +133,20 @@ def test_supplier_invoice_to_paid(page, login, screenshot, django_db_blocker):
     person(buyer, Role.AP_APPROVER, username="e2e-approver2")
     person(supplier, Role.BIDDER_USER, username="e2e-supplier")
     contract = make_contract(
-        authority=buyer, supplier=supplier, reference="VG-E2E", order_reference="BEST-E2E",
-        lines=[dict(description="Wartung", quantity=Decimal("10"), unit_code="HUR",
-                    unit_price=Decimal("85.00"), vat_category="S", vat_rate=Decimal("19"))],
+        authority=buyer,
+        supplier=supplier,
+        reference="VG-E2E",
+        order_reference="BEST-E2E",
+        lines=[
+            dict(
+                description="Wartung",
+                quantity=Decimal("10"),
+                unit_code="HUR",
+                unit_price=Decimal("85.00"),
+                vat_category="S",
+                vat_rate=Decimal("19"),
+            )
+        ],
     )
     login(page, "e2e-supplier", PASSWORD)
     page.goto("/supplier/invoices/")

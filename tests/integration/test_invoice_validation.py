@@ -19,19 +19,24 @@ def test_validation_in_the_worker_acks_late_and_exactly_one_result(live_celery_w
     buyer, supplier = german_authority(), german_supplier()
 
     # 1. intake queues the task on commit; the worker (another process) runs the engine
-    invoice = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer),
-                              channel="api").invoice
+    invoice = invoice_receive(
+        buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer), channel="api"
+    ).invoice
     report = live_celery_worker.wait_for(
         lambda: ValidationReport.objects.filter(invoice=invoice).first(),
-        timeout=90, what="the validation report written by the worker",
+        timeout=90,
+        what="the validation report written by the worker",
     )
     assert report.verdict == "accept", report.report_json["findings"]
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.VALID
 
     # 2. the same task sent six times, run by two worker processes at once: one result
-    many = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer,
-                           number="MANY-1"), channel="api").invoice
+    many = invoice_receive(
+        buyer=buyer,
+        source=invoice_xml(seller=supplier, buyer=buyer, number="MANY-1"),
+        channel="api",
+    ).invoice
     results = [invoice_validate_task.delay(many.pk) for _ in range(6)]
     assert {r.get(timeout=90) for r in results} == {"valid"}
     assert ValidationReport.objects.filter(invoice=many).count() == 1
@@ -40,10 +45,14 @@ def test_validation_in_the_worker_acks_late_and_exactly_one_result(live_celery_w
     # (acks_late, reject_on_worker_lost), the broker redelivers it, the worker finishes it
     assert invoice_validate_task.acks_late
     assert invoice_validate_task.reject_on_worker_lost
-    lost = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer,
-                           number="LOST-1"), channel="api").invoice
+    lost = invoice_receive(
+        buyer=buyer,
+        source=invoice_xml(seller=supplier, buyer=buyer, number="LOST-1"),
+        channel="api",
+    ).invoice
     live_celery_worker.wait_for(
-        lambda: ValidationReport.objects.filter(invoice=lost).exists(), timeout=90,
+        lambda: ValidationReport.objects.filter(invoice=lost).exists(),
+        timeout=90,
         what="first validation of LOST-1",
     )
     ValidationReport.objects.filter(invoice=lost).delete()  # test set-up: as if never written

@@ -13,7 +13,10 @@ def concluded_contract(Contract: Any, *, lines=(), **fields: Any) -> Any:
     tender = make_tender(authority=fields["authority"], state=TenderState.CONCLUDED)
     # ``state`` is a protected FSM field: it can only be given when the row is built.
     contract = Contract.objects.create(
-        tender=tender, state="concluded", starts_on=date(2026, 1, 1), ends_on=date(2027, 12, 31),
+        tender=tender,
+        state="concluded",
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2027, 12, 31),
         **fields,
     )
     for line in lines:

@@ -36,8 +36,9 @@ def test_api_refuses_garbage_and_oversize(client, de_buyer, staff, settings):
     assert "neither XML nor PDF" in response.json()["detail"]
     settings.ZUSCHLAG_MAX_INVOICE_BYTES = 100
     big = b"<Invoice>" + b"x" * 500 + b"</Invoice>"
-    assert client.post("/api/invoices/", data=big, content_type="application/xml"
-                       ).status_code == 413
+    assert (
+        client.post("/api/invoices/", data=big, content_type="application/xml").status_code == 413
+    )
     assert not Invoice.objects.exists()
 
 
@@ -45,21 +46,30 @@ def test_api_refuses_people_without_a_role(client, de_buyer, de_supplier):
     outsider = person(de_supplier, Role.BIDDER_USER)  # supplier without a contract
     client.force_login(outsider)
     data = invoice_xml(seller=de_supplier, buyer=de_buyer)
-    response = client.post(f"/api/invoices/?buyer={de_buyer.public_id}", data=data,
-                           content_type="application/xml")
+    response = client.post(
+        f"/api/invoices/?buyer={de_buyer.public_id}", data=data, content_type="application/xml"
+    )
     assert response.status_code in (403, 503)
     assert not Invoice.objects.exists()
     client.logout()
-    assert client.post("/api/invoices/", data=data, content_type="application/xml"
-                       ).status_code in (401, 403)
+    assert client.post("/api/invoices/", data=data, content_type="application/xml").status_code in (
+        401,
+        403,
+    )
 
 
 def test_supplier_users_only_see_their_own_invoices(client, de_buyer, de_supplier, staff):
     other = german_supplier(name="Andere GmbH", vat_id="DE811128135")
-    mine = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer,
-                           number="M-1"), channel="api").invoice
-    theirs = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=other, buyer=de_buyer,
-                             number="T-1"), channel="api").invoice
+    mine = invoice_receive(
+        buyer=de_buyer,
+        source=invoice_xml(seller=de_supplier, buyer=de_buyer, number="M-1"),
+        channel="api",
+    ).invoice
+    theirs = invoice_receive(
+        buyer=de_buyer,
+        source=invoice_xml(seller=other, buyer=de_buyer, number="T-1"),
+        channel="api",
+    ).invoice
     user = person(de_supplier, Role.BIDDER_USER)
     client.force_login(user)
     listed = {row["number"] for row in client.get("/api/invoices/").json()["results"]}
@@ -74,8 +84,9 @@ def test_supplier_users_only_see_their_own_invoices(client, de_buyer, de_supplie
 
 
 def test_ap_staff_of_another_buyer_see_nothing(client, de_buyer, de_supplier, fr_buyer, fr_staff):
-    invoice = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier,
-                              buyer=de_buyer), channel="api").invoice
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
     client.force_login(fr_staff["clerk"])
     assert client.get(reverse("ap-invoice", args=[invoice.public_id])).status_code == 404
     assert client.get("/api/invoices/").json()["results"] == []
@@ -85,14 +96,25 @@ def test_ap_staff_of_another_buyer_see_nothing(client, de_buyer, de_supplier, fr
 
 
 def _bulk_invoices(buyer, supplier, n):
-    doc = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer),
-                          channel="api").invoice.document
-    Invoice.objects.bulk_create([
-        Invoice(buyer=buyer, document=doc, sha256=f"{i:064x}", channel="api", number=f"B-{i}",
-                seller_name=supplier.name, supplier=supplier, payable_amount=Decimal(i),
-                currency="EUR")
-        for i in range(1, n + 1)
-    ])
+    doc = invoice_receive(
+        buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer), channel="api"
+    ).invoice.document
+    Invoice.objects.bulk_create(
+        [
+            Invoice(
+                buyer=buyer,
+                document=doc,
+                sha256=f"{i:064x}",
+                channel="api",
+                number=f"B-{i}",
+                seller_name=supplier.name,
+                supplier=supplier,
+                payable_amount=Decimal(i),
+                currency="EUR",
+            )
+            for i in range(1, n + 1)
+        ]
+    )
 
 
 def test_inbox_query_count_does_not_grow_with_page_size(client, de_buyer, de_supplier, staff):
@@ -125,8 +147,11 @@ def test_invoice_page_links_findings_to_fields(client, de_buyer, de_supplier, st
 
     from invoicing.services.validation import invoice_validate
 
-    data = re.sub(rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>", b"",
-                  invoice_xml(seller=de_supplier, buyer=de_buyer))
+    data = re.sub(
+        rb"<cbc:BuyerReference>[^<]*</cbc:BuyerReference>",
+        b"",
+        invoice_xml(seller=de_supplier, buyer=de_buyer),
+    )
     invoice = invoice_receive(buyer=de_buyer, source=data, channel="api").invoice
     invoice_validate(invoice_id=invoice.pk)
     client.force_login(staff["clerk"])
@@ -145,8 +170,11 @@ def test_supplier_with_a_contract_posts_to_the_buyers_inbox(client, de_buyer, de
     user = person(de_supplier, Role.BIDDER_USER)
     client.force_login(user)
     data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="SUP-1")
-    response = client.post(f"/api/invoices/?buyer={de_buyer.public_id}", data=data,
-                           content_type="application/octet-stream")
+    response = client.post(
+        f"/api/invoices/?buyer={de_buyer.public_id}",
+        data=data,
+        content_type="application/octet-stream",
+    )
     assert response.status_code == 201, response.content
     invoice = Invoice.objects.get()
     assert invoice.supplier == de_supplier
@@ -156,8 +184,9 @@ def test_supplier_with_a_contract_posts_to_the_buyers_inbox(client, de_buyer, de
     assert client.get(reverse("ap-inbox")).status_code == 403
 
 
-def test_api_accepts_a_facturx_pdf(client, de_buyer, fr_supplier, staff,
-                                   django_capture_on_commit_callbacks):
+def test_api_accepts_a_facturx_pdf(
+    client, de_buyer, fr_supplier, staff, django_capture_on_commit_callbacks
+):
     client.force_login(staff["clerk"])
     pdf = invoice_xml(seller=fr_supplier, buyer=de_buyer, number="PDF-1", fmt="facturx")
     assert pdf.startswith(b"%PDF")

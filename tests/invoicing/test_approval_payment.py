@@ -25,21 +25,46 @@ from workflows.selectors import audit_trail_for
 pytestmark = pytest.mark.django_db
 
 
-def matched(buyer, supplier, *, number="RE-1", amount=Decimal("1000.00"), currency="EUR",
-            contract_of: str = "", **kw) -> Invoice:
+def matched(
+    buyer,
+    supplier,
+    *,
+    number="RE-1",
+    amount=Decimal("1000.00"),
+    currency="EUR",
+    contract_of: str = "",
+    **kw,
+) -> Invoice:
     """An invoice received, validated and matched by the system to its own contract (or, for a
     credit note, to the contract of invoice ``contract_of``)."""
     reference = f"VG-{contract_of or number}"
     if not contract_of:
-        make_contract(authority=buyer, supplier=supplier, reference=reference,
-                      value_net=Decimal("1000000"), currency=currency)
-    invoice = invoice_receive(buyer=buyer, source=invoice_xml(
-        seller=supplier, buyer=buyer, number=number, amount=amount, currency=currency,
-        contract_reference=reference, **kw), channel="api").invoice
+        make_contract(
+            authority=buyer,
+            supplier=supplier,
+            reference=reference,
+            value_net=Decimal("1000000"),
+            currency=currency,
+        )
+    invoice = invoice_receive(
+        buyer=buyer,
+        source=invoice_xml(
+            seller=supplier,
+            buyer=buyer,
+            number=number,
+            amount=amount,
+            currency=currency,
+            contract_reference=reference,
+            **kw,
+        ),
+        channel="api",
+    ).invoice
     invoice_validate(invoice_id=invoice.pk)
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.MATCHED, (
-        invoice.validation_report.findings, invoice.match_result)
+        invoice.validation_report.findings,
+        invoice.match_result,
+    )
     return invoice
 
 
@@ -79,8 +104,9 @@ def test_release_writes_schema_valid_pain001_and_csv(de_buyer, de_supplier, fr_s
     c = matched(de_buyer, fr_supplier, number="F-1", amount=Decimal("400"))
     for invoice in (a, b, c):
         invoice_approve(invoice_id=invoice.pk, actor=staff["approver"])
-    run = payment_run_create(buyer=de_buyer, invoice_ids=[a.pk, b.pk, c.pk],
-                             actor=staff["approver"])
+    run = payment_run_create(
+        buyer=de_buyer, invoice_ids=[a.pk, b.pk, c.pk], actor=staff["approver"]
+    )
     xml = document_read(run.pain001)
     doc = etree.fromstring(xml)
     schema = xsd()
@@ -92,8 +118,7 @@ def test_release_writes_schema_valid_pain001_and_csv(de_buyer, de_supplier, fr_s
     assert amounts == [Decimal("400.00"), Decimal("1488.10")]  # F-1 reverse charge (AE)
     assert doc.findtext(".//p:GrpHdr/p:CtrlSum", namespaces=ns) == "1888.10"
     assert doc.findtext(".//p:SvcLvl/p:Cd", namespaces=ns) == "SEPA"
-    rows = list(csv.reader(io.StringIO(document_read(run.bookkeeping_csv).decode()),
-                           delimiter=";"))
+    rows = list(csv.reader(io.StringIO(document_read(run.bookkeeping_csv).decode()), delimiter=";"))
     assert rows[0] == CSV_COLUMNS
     assert {r[5] for r in rows[1:]} == {"A-1", "A-2", "F-1"}
     for invoice in (a, b, c):
@@ -110,8 +135,7 @@ def test_mixed_currency_release(de_buyer, de_supplier, staff):
     chf = matched(de_buyer, de_supplier, number="C-1", currency="CHF", amount=Decimal("80"))
     for invoice in (eur, chf):
         invoice_approve(invoice_id=invoice.pk, actor=staff["approver"])
-    run = payment_run_create(buyer=de_buyer, invoice_ids=[eur.pk, chf.pk],
-                             actor=staff["approver"])
+    run = payment_run_create(buyer=de_buyer, invoice_ids=[eur.pk, chf.pk], actor=staff["approver"])
     doc = etree.fromstring(document_read(run.pain001))
     assert xsd().validate(doc)
     ns = {"p": PAIN_NS}
@@ -129,8 +153,7 @@ def test_only_approved_invoices_are_released_all_or_nothing(de_buyer, de_supplie
     invoice_approve(invoice_id=ok.pk, actor=staff["approver"])
     not_yet = matched(de_buyer, de_supplier, number="NO-1")
     with pytest.raises(InvoiceStateError):
-        payment_run_create(buyer=de_buyer, invoice_ids=[ok.pk, not_yet.pk],
-                           actor=staff["approver"])
+        payment_run_create(buyer=de_buyer, invoice_ids=[ok.pk, not_yet.pk], actor=staff["approver"])
     ok.refresh_from_db()
     assert ok.state == Invoice.State.APPROVED
     with pytest.raises(TransitionForbiddenError):
@@ -139,14 +162,22 @@ def test_only_approved_invoices_are_released_all_or_nothing(de_buyer, de_supplie
 
 def test_credit_note_links_and_nets_in_the_payment(de_buyer, de_supplier, staff):
     invoice = matched(de_buyer, de_supplier, number="R-1")
-    credit = matched(de_buyer, de_supplier, number="G-1", amount=Decimal("100"),
-                     type_code="381", preceding_number="R-1", contract_of="R-1")
+    credit = matched(
+        de_buyer,
+        de_supplier,
+        number="G-1",
+        amount=Decimal("100"),
+        type_code="381",
+        preceding_number="R-1",
+        contract_of="R-1",
+    )
     assert credit.kind == Invoice.Kind.CREDIT_NOTE
     assert credit.corrects == invoice
     for i in (invoice, credit):
         invoice_approve(invoice_id=i.pk, actor=staff["approver"])
-    run = payment_run_create(buyer=de_buyer, invoice_ids=[invoice.pk, credit.pk],
-                             actor=staff["approver"])
+    run = payment_run_create(
+        buyer=de_buyer, invoice_ids=[invoice.pk, credit.pk], actor=staff["approver"]
+    )
     doc = etree.fromstring(document_read(run.pain001))
     amounts = [x.text for x in doc.findall(f".//{{{PAIN_NS}}}InstdAmt")]
     assert amounts == ["1071.00"]  # 1190.00 - 119.00
@@ -164,18 +195,26 @@ def test_dispute_from_matched_and_approved(de_buyer, de_supplier, staff):
         invoice_dispute(invoice_id=other.pk, actor=staff["clerk"], reason="again")
 
 
-def test_bulk_approve_reports_progress_and_failures(client, de_buyer, de_supplier, staff,
-                                                    django_capture_on_commit_callbacks):
+def test_bulk_approve_reports_progress_and_failures(
+    client, de_buyer, de_supplier, staff, django_capture_on_commit_callbacks
+):
     ok = [matched(de_buyer, de_supplier, number=f"BK-{n}") for n in range(3)]
     invalid = invoice_receive(buyer=de_buyer, source=b"<broken/>", channel="api").invoice
     client.force_login(staff["approver"])
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/ap/bulk/", {"action": "approve", "invoice": [
-            str(i.pk) for i in [*ok, invalid]]})
+        response = client.post(
+            "/ap/bulk/", {"action": "approve", "invoice": [str(i.pk) for i in [*ok, invalid]]}
+        )
     assert response.status_code == 202
     progress = client.get(response.json()["progress"]).json()
-    assert progress == {"total": 4, "done": 3, "failed": 1, "percent": 100, "finished": True,
-                        "errors": {str(invalid.pk): progress["errors"][str(invalid.pk)]}}
+    assert progress == {
+        "total": 4,
+        "done": 3,
+        "failed": 1,
+        "percent": 100,
+        "finished": True,
+        "errors": {str(invalid.pk): progress["errors"][str(invalid.pk)]},
+    }
     assert str(Invoice.State.RECEIVED.label) in progress["errors"][str(invalid.pk)]
     assert Invoice.objects.filter(state="approved").count() == 3
     # another buyer's staff cannot read the job

@@ -40,19 +40,34 @@ def _through(invoice, staff, buyer):
 
 
 @pytest.mark.parametrize("fmt", ["xrechnung-ubl", "xrechnung-cii", "facturx"])
-def test_french_supplier_to_german_authority(fmt, de_buyer, fr_supplier, staff,
-                                             django_capture_on_commit_callbacks):
+def test_french_supplier_to_german_authority(
+    fmt, de_buyer, fr_supplier, staff, django_capture_on_commit_callbacks
+):
     contract = make_contract(
-        authority=de_buyer, supplier=fr_supplier, reference=f"VG-FR-{fmt}",
+        authority=de_buyer,
+        supplier=fr_supplier,
+        reference=f"VG-FR-{fmt}",
         order_reference="BEST-77",
-        lines=[dict(description="Conseil en ingénierie", quantity=Decimal("4"), unit_code="DAY",
-                    unit_price=Decimal("950.00"), vat_category="S", vat_rate=Decimal("19"))],
+        lines=[
+            dict(
+                description="Conseil en ingénierie",
+                quantity=Decimal("4"),
+                unit_code="DAY",
+                unit_price=Decimal("950.00"),
+                vat_category="S",
+                vat_rate=Decimal("19"),
+            )
+        ],
     )
     user = person(fr_supplier, Role.BIDDER_USER)
     with django_capture_on_commit_callbacks(execute=True):
         received = supplier_invoice_create(
-            contract_id=contract.pk, actor=user, number=f"FA-{fmt}", issue_date=date(2026, 11, 2),
-            fmt=fmt, contact_phone="+33 3 88 00 00 00",
+            contract_id=contract.pk,
+            actor=user,
+            number=f"FA-{fmt}",
+            issue_date=date(2026, 11, 2),
+            fmt=fmt,
+            contact_phone="+33 3 88 00 00 00",
         )
     invoice = _through(received.invoice, staff, de_buyer)
     # SIREN/SIRET and FR VAT id identify the seller; reverse charge between EU businesses
@@ -63,17 +78,25 @@ def test_french_supplier_to_german_authority(fmt, de_buyer, fr_supplier, staff,
 
 
 @pytest.mark.parametrize("fmt", ["xrechnung-ubl", "facturx"])
-def test_german_supplier_to_french_public_buyer(fmt, fr_buyer, de_supplier, fr_staff,
-                                                django_capture_on_commit_callbacks):
+def test_german_supplier_to_french_public_buyer(
+    fmt, fr_buyer, de_supplier, fr_staff, django_capture_on_commit_callbacks
+):
     contract = make_contract(
-        authority=fr_buyer, supplier=de_supplier, reference=f"MARCHE-{fmt}",
-        order_reference="ENG-2026-0042", buyer_reference="ACHATS-VOIRIE",
+        authority=fr_buyer,
+        supplier=de_supplier,
+        reference=f"MARCHE-{fmt}",
+        order_reference="ENG-2026-0042",
+        buyer_reference="ACHATS-VOIRIE",
     )
     user = person(de_supplier, Role.BIDDER_USER)
     with django_capture_on_commit_callbacks(execute=True):
         received = supplier_invoice_create(
-            contract_id=contract.pk, actor=user, number=f"RE-FR-{fmt}",
-            issue_date=date(2026, 11, 3), fmt=fmt, contact_phone="+49 221 1234",
+            contract_id=contract.pk,
+            actor=user,
+            number=f"RE-FR-{fmt}",
+            issue_date=date(2026, 11, 3),
+            fmt=fmt,
+            contact_phone="+49 221 1234",
         )
     invoice = _through(received.invoice, fr_staff, fr_buyer)
     assert invoice.buyer_reference == "ACHATS-VOIRIE"
@@ -81,13 +104,22 @@ def test_german_supplier_to_french_public_buyer(fmt, fr_buyer, de_supplier, fr_s
 
 
 def test_mixed_currency_contract(de_buyer, de_supplier, staff, django_capture_on_commit_callbacks):
-    contract = make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-CHF",
-                             currency="CHF", value_net=Decimal("10000"))
+    contract = make_contract(
+        authority=de_buyer,
+        supplier=de_supplier,
+        reference="VG-CHF",
+        currency="CHF",
+        value_net=Decimal("10000"),
+    )
     user = person(de_supplier, Role.BIDDER_USER)
     with django_capture_on_commit_callbacks(execute=True):
         received = supplier_invoice_create(
-            contract_id=contract.pk, actor=user, number="CHF-1", issue_date=date(2026, 11, 4),
-            fmt="xrechnung-ubl", contact_phone="+49 221 1234",
+            contract_id=contract.pk,
+            actor=user,
+            number="CHF-1",
+            issue_date=date(2026, 11, 4),
+            fmt="xrechnung-ubl",
+            contact_phone="+49 221 1234",
         )
     invoice = _through(received.invoice, staff, de_buyer)
     assert invoice.currency == "CHF"
@@ -99,6 +131,11 @@ def test_only_the_contracts_supplier_can_invoice_it(de_buyer, de_supplier, fr_su
     contract = make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-X")
     stranger = person(fr_supplier, Role.BIDDER_USER)
     with pytest.raises(TransitionForbiddenError):
-        supplier_invoice_create(contract_id=contract.pk, actor=stranger, number="X-1",
-                                issue_date=date(2026, 11, 4), fmt="xrechnung-ubl")
+        supplier_invoice_create(
+            contract_id=contract.pk,
+            actor=stranger,
+            number="X-1",
+            issue_date=date(2026, 11, 4),
+            fmt="xrechnung-ubl",
+        )
     assert not Invoice.objects.exists()

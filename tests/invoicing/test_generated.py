@@ -10,18 +10,23 @@ pytestmark = pytest.mark.django_db
 
 @pytest.mark.parametrize("direction", ["fr-to-de", "de-to-fr", "de-to-de"])
 @pytest.mark.parametrize("fmt", ["xrechnung-ubl", "xrechnung-cii", "facturx"])
-def test_generated_invoice_has_zero_errors(fmt, direction, de_buyer, fr_buyer, de_supplier,
-                                           fr_supplier):
+def test_generated_invoice_has_zero_errors(
+    fmt, direction, de_buyer, fr_buyer, de_supplier, fr_supplier
+):
     seller, buyer = {
         "fr-to-de": (fr_supplier, de_buyer),
         "de-to-fr": (de_supplier, fr_buyer),
         "de-to-de": (de_supplier, de_buyer),
     }[direction]
-    data = invoice_xml(seller=seller, buyer=buyer, fmt=fmt, order_reference="ENG-2026-1",
-                       contract_reference="C-1")
+    data = invoice_xml(
+        seller=seller, buyer=buyer, fmt=fmt, order_reference="ENG-2026-1", contract_reference="C-1"
+    )
     result = engine.validate(data)
-    errors = [(f["id"], f["message"]) for f in result.as_json["findings"]
-              if f["severity"] in ("error", "fatal")]
+    errors = [
+        (f["id"], f["message"])
+        for f in result.as_json["findings"]
+        if f["severity"] in ("error", "fatal")
+    ]
     assert errors == []
     assert result.verdict == "accept"
     extracted = engine.extract(data)

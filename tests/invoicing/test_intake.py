@@ -19,8 +19,13 @@ def test_original_bytes_are_archived_unchanged_with_their_sha256(de_buyer, de_su
     # given an XRechnung UBL invoice
     data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="RE-100")
     # when it is uploaded
-    received = invoice_receive(buyer=de_buyer, source=io.BytesIO(data), channel="upload",
-                               actor=staff["clerk"], filename="../../etc/passwd.xml")
+    received = invoice_receive(
+        buyer=de_buyer,
+        source=io.BytesIO(data),
+        channel="upload",
+        actor=staff["clerk"],
+        filename="../../etc/passwd.xml",
+    )
     # then the archive holds exactly those bytes, under a random name, with their hash
     invoice = received.invoice
     assert received.created
@@ -73,7 +78,8 @@ def test_same_seller_number_and_date_is_flagged_as_duplicate(de_buyer, de_suppli
     assert first.duplicate_of is None
     # a different number is no duplicate
     other = invoice_receive(
-        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer, number="RE-8"),
+        buyer=de_buyer,
+        source=invoice_xml(seller=de_supplier, buyer=de_buyer, number="RE-8"),
         channel="api",
     ).invoice
     assert other.duplicate_of is None

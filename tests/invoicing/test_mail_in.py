@@ -28,8 +28,9 @@ def test_maildir_attachments_become_invoices_once(tmp_path, settings, de_buyer, 
     box = mailbox.Maildir(str(tmp_path / "inbox"), create=True)
     first = invoice_xml(seller=de_supplier, buyer=de_buyer, number="M-1")
     second = invoice_xml(seller=de_supplier, buyer=de_buyer, number="M-2", fmt="xrechnung-cii")
-    box.add(_mail([("m1.xml", first, "application", "xml"),
-                   ("readme.txt", b"hello", "text", "plain")]))
+    box.add(
+        _mail([("m1.xml", first, "application", "xml"), ("readme.txt", b"hello", "text", "plain")])
+    )
     # a lying content type: octet-stream, but the bytes are XML
     box.add(_mail([("m2.xml", second, "application", "octet-stream")]))
     box.add(_mail([("virus.pdf", b"MZ not a pdf", "application", "pdf")]))
@@ -83,16 +84,20 @@ class TinyImapServer:
                 ok = (user, password) == (self.user, self.password)
                 conn.sendall(f"{tag} {'OK' if ok else 'NO'} login\r\n".encode())
             elif command == "SELECT":
-                conn.sendall(f"* {len(self.messages)} EXISTS\r\n{tag} OK [READ-WRITE] sel\r\n"
-                             .encode())
+                conn.sendall(
+                    f"* {len(self.messages)} EXISTS\r\n{tag} OK [READ-WRITE] sel\r\n".encode()
+                )
             elif command == "SEARCH":
                 ids = " ".join(str(i + 1) for i, m in enumerate(self.messages) if not m["seen"])
                 conn.sendall(f"* SEARCH {ids}\r\n{tag} OK search\r\n".encode())
             elif command == "FETCH":
                 number = int(args.split(" ", 1)[0])
                 raw = self.messages[number - 1]["raw"]
-                conn.sendall(f"* {number} FETCH (BODY[] {{{len(raw)}}}\r\n".encode() + raw
-                             + f")\r\n{tag} OK fetch\r\n".encode())
+                conn.sendall(
+                    f"* {number} FETCH (BODY[] {{{len(raw)}}}\r\n".encode()
+                    + raw
+                    + f")\r\n{tag} OK fetch\r\n".encode()
+                )
             elif command == "STORE":
                 number = int(args.split(" ", 1)[0])
                 self.messages[number - 1]["seen"] = True
@@ -110,8 +115,9 @@ def test_imap_mailbox_is_read_and_messages_marked_seen(de_buyer, de_supplier):
     from invoicing.services.mail import mailbox_fetch
 
     data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="IMAP-1")
-    server = TinyImapServer([_mail([("imap.xml", data, "application", "xml")]).as_bytes()],
-                            user="ap", password="s3cret")
+    server = TinyImapServer(
+        [_mail([("imap.xml", data, "application", "xml")]).as_bytes()], user="ap", password="s3cret"
+    )
     url = f"imap://ap:s3cret@127.0.0.1:{server.port}/INBOX"
     assert mailbox_fetch(buyer=de_buyer, url=url) == 1
     server.thread.join(timeout=5)

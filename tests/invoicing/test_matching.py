@@ -16,32 +16,50 @@ pytestmark = pytest.mark.django_db
 
 
 def _received(buyer, supplier, **kw) -> Invoice:
-    invoice = invoice_receive(buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer, **kw),
-                              channel="api").invoice
+    invoice = invoice_receive(
+        buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer, **kw), channel="api"
+    ).invoice
     invoice_validate(invoice_id=invoice.pk)
     invoice.refresh_from_db()
     return invoice
 
 
 def test_invoice_naming_the_contract_matches_by_itself(de_buyer, de_supplier):
-    contract = make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-1",
-                             order_reference="BEST-1")
+    contract = make_contract(
+        authority=de_buyer, supplier=de_supplier, reference="VG-1", order_reference="BEST-1"
+    )
     invoice = _received(de_buyer, de_supplier, contract_reference="VG-1", order_reference="BEST-1")
     assert invoice.state == Invoice.State.MATCHED
     assert invoice.contract_id == contract.pk
     assert all(row["ok"] for row in invoice.match_result)
     fields = {row["field"] for row in invoice.match_result}
-    assert {"contract_reference", "buyer_reference", "order_reference", "seller", "currency",
-            "amount"} <= fields
+    assert {
+        "contract_reference",
+        "buyer_reference",
+        "order_reference",
+        "seller",
+        "currency",
+        "amount",
+    } <= fields
 
 
 def test_mismatches_are_shown_field_by_field_and_overridden_with_a_reason(
     de_buyer, de_supplier, staff
 ):
-    make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-2",
-                  order_reference="BEST-2", value_net=Decimal("800.00"))
-    invoice = _received(de_buyer, de_supplier, contract_reference="VG-2",
-                        order_reference="BEST-X", amount=Decimal("1000.00"))
+    make_contract(
+        authority=de_buyer,
+        supplier=de_supplier,
+        reference="VG-2",
+        order_reference="BEST-2",
+        value_net=Decimal("800.00"),
+    )
+    invoice = _received(
+        de_buyer,
+        de_supplier,
+        contract_reference="VG-2",
+        order_reference="BEST-X",
+        amount=Decimal("1000.00"),
+    )
     assert invoice.state == Invoice.State.VALID
     bad = {row["field"]: row for row in invoice.match_result if not row["ok"]}
     assert set(bad) == {"order_reference", "amount"}
@@ -50,12 +68,21 @@ def test_mismatches_are_shown_field_by_field_and_overridden_with_a_reason(
     with pytest.raises(MatchingError, match="Unresolved"):
         invoice_match(invoice_id=invoice.pk, actor=staff["clerk"])
     with pytest.raises(MatchingError, match="reason"):
-        invoice_override_mismatch(invoice_id=invoice.pk, field="amount", reason="",
-                                  actor=staff["clerk"])
-    invoice_override_mismatch(invoice_id=invoice.pk, field="amount",
-                              reason="Nachtrag Nr. 1 genehmigt", actor=staff["clerk"])
-    invoice_override_mismatch(invoice_id=invoice.pk, field="order_reference",
-                              reason="Bestellnummer telefonisch bestätigt", actor=staff["clerk"])
+        invoice_override_mismatch(
+            invoice_id=invoice.pk, field="amount", reason="", actor=staff["clerk"]
+        )
+    invoice_override_mismatch(
+        invoice_id=invoice.pk,
+        field="amount",
+        reason="Nachtrag Nr. 1 genehmigt",
+        actor=staff["clerk"],
+    )
+    invoice_override_mismatch(
+        invoice_id=invoice.pk,
+        field="order_reference",
+        reason="Bestellnummer telefonisch bestätigt",
+        actor=staff["clerk"],
+    )
     invoice = invoice_match(invoice_id=invoice.pk, actor=staff["clerk"])
     assert invoice.state == Invoice.State.MATCHED
     actions = [e.action for e in audit_trail_for(obj=invoice)]
@@ -64,8 +91,9 @@ def test_mismatches_are_shown_field_by_field_and_overridden_with_a_reason(
 
 
 def test_remaining_value_counts_earlier_invoices(de_buyer, de_supplier):
-    make_contract(authority=de_buyer, supplier=de_supplier, reference="VG-3",
-                  value_net=Decimal("1500.00"))
+    make_contract(
+        authority=de_buyer, supplier=de_supplier, reference="VG-3", value_net=Decimal("1500.00")
+    )
     first = _received(de_buyer, de_supplier, number="R-1", contract_reference="VG-3")
     assert first.state == Invoice.State.MATCHED
     second = _received(de_buyer, de_supplier, number="R-2", contract_reference="VG-3")

@@ -11,30 +11,73 @@ from tests.test_role_matrix import PERSONAS, Action, World, make_actor
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ["ap_clerk", "ap_approver", "procurement_officer", "other_ap_clerk", "supplier",
-         "other_supplier", "anonymous"]
+ROLES = [
+    "ap_clerk",
+    "ap_approver",
+    "procurement_officer",
+    "other_ap_clerk",
+    "supplier",
+    "other_supplier",
+    "anonymous",
+]
 # (url name, needs invoice, expected status per role)
 MATRIX = {
-    "ap-inbox": (False, {"ap_clerk": 200, "ap_approver": 200, "procurement_officer": 403,
-                         "other_ap_clerk": 200, "supplier": 403, "other_supplier": 403,
-                         "anonymous": 302}),
-    "ap-invoice": (True, {"ap_clerk": 200, "ap_approver": 200, "procurement_officer": 404,
-                          "other_ap_clerk": 404, "supplier": 302, "other_supplier": 404,
-                          "anonymous": 302}),
-    "ap-invoice-original": (True, {"ap_clerk": 200, "ap_approver": 200,
-                                   "procurement_officer": 404, "other_ap_clerk": 404,
-                                   "supplier": 200, "other_supplier": 404, "anonymous": 302}),
-    "supplier-invoices": (False, {"ap_clerk": 403, "ap_approver": 403,
-                                  "procurement_officer": 403, "other_ap_clerk": 403,
-                                  "supplier": (200, 503), "other_supplier": (200, 503),
-                                  "anonymous": 302}),
+    "ap-inbox": (
+        False,
+        {
+            "ap_clerk": 200,
+            "ap_approver": 200,
+            "procurement_officer": 403,
+            "other_ap_clerk": 200,
+            "supplier": 403,
+            "other_supplier": 403,
+            "anonymous": 302,
+        },
+    ),
+    "ap-invoice": (
+        True,
+        {
+            "ap_clerk": 200,
+            "ap_approver": 200,
+            "procurement_officer": 404,
+            "other_ap_clerk": 404,
+            "supplier": 302,
+            "other_supplier": 404,
+            "anonymous": 302,
+        },
+    ),
+    "ap-invoice-original": (
+        True,
+        {
+            "ap_clerk": 200,
+            "ap_approver": 200,
+            "procurement_officer": 404,
+            "other_ap_clerk": 404,
+            "supplier": 200,
+            "other_supplier": 404,
+            "anonymous": 302,
+        },
+    ),
+    "supplier-invoices": (
+        False,
+        {
+            "ap_clerk": 403,
+            "ap_approver": 403,
+            "procurement_officer": 403,
+            "other_ap_clerk": 403,
+            "supplier": (200, 503),
+            "other_supplier": (200, 503),
+            "anonymous": 302,
+        },
+    ),
 }
 
 
 @pytest.fixture
 def world(de_buyer, de_supplier, fr_buyer, fr_supplier):
-    invoice = invoice_receive(buyer=de_buyer, source=invoice_xml(seller=de_supplier,
-                              buyer=de_buyer), channel="api").invoice
+    invoice = invoice_receive(
+        buyer=de_buyer, source=invoice_xml(seller=de_supplier, buyer=de_buyer), channel="api"
+    ).invoice
     return invoice, {
         "ap_clerk": person(de_buyer, Role.AP_CLERK),
         "ap_approver": person(de_buyer, Role.AP_APPROVER),
@@ -59,8 +102,9 @@ def test_role_matrix(client, world, name, role):
     assert status in allowed, f"{role} on {name}: {status}"
 
 
-@pytest.mark.parametrize("role", ["ap_approver", "procurement_officer", "supplier",
-                                  "other_ap_clerk"])
+@pytest.mark.parametrize(
+    "role", ["ap_approver", "procurement_officer", "supplier", "other_ap_clerk"]
+)
 def test_only_clerks_reject_and_match(client, world, role):
     invoice, people = world
     client.force_login(people[role])
@@ -107,13 +151,14 @@ def _invoice(world: World, state: str):
     seller.save(update_fields=["iban"])
     n = Invoice.objects.count() + 1
     reference = f"VG-RM-{n}"
-    make_contract(authority=buyer, supplier=seller, reference=reference,
-                  value_net=Decimal("100000"))
-    data = invoice_xml(seller=seller, buyer=buyer, number=f"RM-{n}",
-                       contract_reference=reference)
+    make_contract(
+        authority=buyer, supplier=seller, reference=reference, value_net=Decimal("100000")
+    )
+    data = invoice_xml(seller=seller, buyer=buyer, number=f"RM-{n}", contract_reference=reference)
     if state == "invalid":
         data = data.replace(b"<cbc:BuyerReference>", b"<cbc:Note>").replace(
-            b"</cbc:BuyerReference>", b"</cbc:Note>")
+            b"</cbc:BuyerReference>", b"</cbc:Note>"
+        )
     invoice = invoice_receive(buyer=buyer, source=data, channel="api").invoice
     if state == "received":
         return invoice
@@ -126,8 +171,9 @@ def _invoice(world: World, state: str):
     if state == "released":
         from invoicing.services.payment import payment_run_create
 
-        payment_run_create(buyer=buyer, invoice_ids=[invoice.pk],
-                           actor=person(buyer, Role.AP_APPROVER))
+        payment_run_create(
+            buyer=buyer, invoice_ids=[invoice.pk], actor=person(buyer, Role.AP_APPROVER)
+        )
         invoice.refresh_from_db()
     assert invoice.state == state, (state, invoice.state, invoice.match_result)
     return invoice
@@ -148,43 +194,79 @@ def _supplier_create(world, contract, actor):
     from datetime import date
 
     _svc("supplier", "supplier_invoice_create")(
-        contract_id=contract.pk, actor=actor, number=f"SUP-{actor.pk}",
-        issue_date=date(2026, 11, 20), fmt="xrechnung-ubl", contact_phone="+49 1")
+        contract_id=contract.pk,
+        actor=actor,
+        number=f"SUP-{actor.pk}",
+        issue_date=date(2026, 11, 20),
+        fmt="xrechnung-ubl",
+        contact_phone="+49 1",
+    )
 
 
 def _contract(world):
     from tests.invoicing.factories import make_contract
 
-    return make_contract(authority=world.authority, supplier=world.operator,
-                         reference=f"VG-SUP-{world.operator.pk}")
+    return make_contract(
+        authority=world.authority, supplier=world.operator, reference=f"VG-SUP-{world.operator.pk}"
+    )
 
 
 INVOICE_ACTIONS = [
-    Action("invoice.validate", prepare=lambda w: _invoice(w, "received"),
-           perform=lambda w, i, a: _svc("validation", "invoice_validate")(
-               invoice_id=i.pk, actor=a),
-           allowed=CLERK, snapshot=_state),
-    Action("invoice.reject", prepare=lambda w: _invoice(w, "invalid"),
-           perform=lambda w, i, a: _svc("workflow", "invoice_reject")(
-               invoice_id=i.pk, actor=a, reason="x"),
-           allowed=CLERK, snapshot=_state),
-    Action("invoice.approve", prepare=lambda w: _invoice(w, "matched"),
-           perform=lambda w, i, a: _svc("workflow", "invoice_approve")(invoice_id=i.pk, actor=a),
-           allowed=APPROVER, snapshot=_state),
-    Action("invoice.dispute", prepare=lambda w: _invoice(w, "matched"),
-           perform=lambda w, i, a: _svc("workflow", "invoice_dispute")(
-               invoice_id=i.pk, actor=a, reason="Menge?"),
-           allowed=AP_STAFF, snapshot=_state),
-    Action("invoice.release", prepare=lambda w: _invoice(w, "approved"),
-           perform=lambda w, i, a: _svc("payment", "payment_run_create")(
-               buyer=i.buyer, invoice_ids=[i.pk], actor=a),
-           allowed=APPROVER, snapshot=_state),
-    Action("invoice.mark_paid", prepare=lambda w: _invoice(w, "released"),
-           perform=lambda w, i, a: _svc("workflow", "invoice_mark_paid")(
-               invoice_id=i.pk, actor=a),
-           allowed=AP_STAFF, snapshot=_state),
-    Action("invoice.supplier_create", prepare=_contract, perform=_supplier_create,
-           allowed=SUPPLIER, snapshot=lambda c: c.invoices.count()),
+    Action(
+        "invoice.validate",
+        prepare=lambda w: _invoice(w, "received"),
+        perform=lambda w, i, a: _svc("validation", "invoice_validate")(invoice_id=i.pk, actor=a),
+        allowed=CLERK,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.reject",
+        prepare=lambda w: _invoice(w, "invalid"),
+        perform=lambda w, i, a: _svc("workflow", "invoice_reject")(
+            invoice_id=i.pk, actor=a, reason="x"
+        ),
+        allowed=CLERK,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.approve",
+        prepare=lambda w: _invoice(w, "matched"),
+        perform=lambda w, i, a: _svc("workflow", "invoice_approve")(invoice_id=i.pk, actor=a),
+        allowed=APPROVER,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.dispute",
+        prepare=lambda w: _invoice(w, "matched"),
+        perform=lambda w, i, a: _svc("workflow", "invoice_dispute")(
+            invoice_id=i.pk, actor=a, reason="Menge?"
+        ),
+        allowed=AP_STAFF,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.release",
+        prepare=lambda w: _invoice(w, "approved"),
+        perform=lambda w, i, a: _svc("payment", "payment_run_create")(
+            buyer=i.buyer, invoice_ids=[i.pk], actor=a
+        ),
+        allowed=APPROVER,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.mark_paid",
+        prepare=lambda w: _invoice(w, "released"),
+        perform=lambda w, i, a: _svc("workflow", "invoice_mark_paid")(invoice_id=i.pk, actor=a),
+        allowed=AP_STAFF,
+        snapshot=_state,
+    ),
+    Action(
+        "invoice.supplier_create",
+        prepare=_contract,
+        perform=_supplier_create,
+        allowed=SUPPLIER,
+        snapshot=lambda c: c.invoices.count(),
+    ),
 ]
 
 
@@ -194,7 +276,8 @@ def matrix_world(db) -> World:
 
     authority = AuthorityFactory()
     return World(
-        authority=authority, operator=OperatorFactory(),
+        authority=authority,
+        operator=OperatorFactory(),
         officer=person(authority, Role.PROCUREMENT_OFFICER),
         approver=person(authority, Role.APPROVER),
         committee=[person(authority, Role.OPENING_COMMITTEE) for _ in range(2)],

@@ -13,8 +13,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, url=None, buyer=None, **options):
         if url:
-            org = Organisation.objects.get(kind="authority", leitweg_id=buyer) if buyer and \
-                "-" in buyer else Organisation.objects.get(kind="authority", siret=buyer)
+            org = (
+                Organisation.objects.get(kind="authority", leitweg_id=buyer)
+                if buyer and "-" in buyer
+                else Organisation.objects.get(kind="authority", siret=buyer)
+            )
             count = mailbox_fetch(buyer=org, url=url)
         else:
             count = mailboxes_fetch()
