@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from bids.crypto import LogEvent, log_verify, timestamp_format
 from bids.models import Bid, BidLogEntry, BidState
@@ -42,6 +42,8 @@ def test_fifty_bidders_race_the_deadline(authority, officer, approver, live_cele
     start = threading.Barrier(BIDDERS)
 
     def submit(i: int) -> None:
+        # A new thread starts in the default language (German); the checks below read English.
+        translation.activate("en")
         try:
             start.wait()
             wait = (deadline - timezone.now()).total_seconds() + offsets[i]

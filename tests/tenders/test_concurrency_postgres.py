@@ -6,6 +6,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import close_old_connections, connection
+from django.utils import translation
 from freezegun import freeze_time
 
 from procurement.core.roles import Role
@@ -42,7 +43,9 @@ def run_together(workers: list[Callable[[], object]]) -> tuple[list[object], lis
     def wrap(work: Callable[[], object]) -> None:
         try:
             start.wait()
-            results.append(work())
+            # A new thread starts in the default language (German); the checks read English.
+            with translation.override("en"):
+                results.append(work())
         except BaseException as error:  # collected for the main thread's assertions
             errors.append(error)
         finally:
