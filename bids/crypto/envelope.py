@@ -104,6 +104,10 @@ class _Readable(Protocol):
     def read(self, n: int = -1, /) -> bytes: ...
 
 
+class _Writable(Protocol):
+    def write(self, data: bytes, /) -> int: ...
+
+
 def _read_exact(source: _Readable, n: int) -> bytes:
     """Read up to ``n`` bytes, looping over short reads (sockets, request streams)."""
     data = source.read(n)
@@ -612,7 +616,7 @@ class EnvelopeStreamCheck:
 def envelope_receive(
     *,
     source: _Readable,
-    sink: BinaryIO,
+    sink: _Writable,
     content_length: int,
     max_size: int,
     expected_key_id: bytes | str | None = None,

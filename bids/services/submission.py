@@ -41,6 +41,7 @@ from bids.models import Bid, BidState, OpeningKey
 from bids.models.bid import ciphertext_path
 from bids.services.keys import service_signing_key
 from bids.services.log import log_entry_append
+from bids.services.spool import SpoolWriter
 from procurement.core.models import Organisation
 from procurement.core.roles import Role, organisations_with_role
 from tenders.models import Lot, Tender, TenderState
@@ -222,7 +223,7 @@ def bid_upload_receive(
     fd, name = tempfile.mkstemp(dir=_spool_dir(), suffix=".part")
     path = Path(name)
     try:
-        with os.fdopen(fd, "wb") as sink:
+        with SpoolWriter(fd) as sink:
             info = envelope_receive(
                 source=stream,
                 sink=sink,
@@ -230,11 +231,10 @@ def bid_upload_receive(
                 max_size=limit,
                 expected_key_id=key.kid,
             )
-            sink.flush()
             # The receipt promises a stored bid: the bytes reach the disk before the bid's row
             # is committed. Done here, before the tender row lock, so that other bidders do not
             # wait for this file's write-back.
-            os.fsync(sink.fileno())
+            sink.sync()
     except BidCryptoError as exc:
         path.unlink(missing_ok=True)
         raise BidError(str(exc), code=str(exc.code)) from exc
