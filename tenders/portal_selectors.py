@@ -167,8 +167,11 @@ def _text_filter_sqlite(terms: list[str]) -> Q:
         f'+{tender}."id" IN '
         f"(SELECT rowid FROM {SQLITE_SEARCH_TABLE} WHERE {SQLITE_SEARCH_TABLE} MATCH %s)"
     )
-    match = " ".join(f'"{term}"*' for term in terms)
-    return Q(RawSQL(sql, [match], output_field=BooleanField()))
+    return Q(RawSQL(sql, [_sqlite_match(terms)], output_field=BooleanField()))
+
+
+def _sqlite_match(terms: list[str]) -> str:
+    return " ".join(f'"{term}"*' for term in terms)
 
 
 def _text_filter_portable(terms: list[str]) -> Q:
@@ -309,7 +312,7 @@ LIST_FIELDS = (
 )
 
 
-def _public_matching(query: PortalQuery) -> QuerySet[Tender]:
+def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> QuerySet[Tender]:
     """The public tenders matching ``query``, newest first: conditions only, no columns chosen."""
     tenders = Tender.objects.public().order_by("-published_at", "-pk")
     if query.text:
@@ -335,7 +338,7 @@ def _public_matching(query: PortalQuery) -> QuerySet[Tender]:
         tenders = tenders.filter(regime=query.regime)
     if query.open_only:
         tenders = tenders.filter(
-            state=TenderState.PUBLISHED, submission_deadline__gt=timezone.now()
+            state=TenderState.PUBLISHED, submission_deadline__gt=now or timezone.now()
         )
     return tenders
 
@@ -347,8 +350,105 @@ def tender_portal_list(*, query: PortalQuery | None = None) -> QuerySet[Tender]:
 
 def tender_portal_ids(*, query: PortalQuery | None, limit: int) -> list[int]:
     """The ids of the first ``limit`` public tenders matching ``query``, newest first."""
-    matching = _public_matching(query or PortalQuery())
-    return list(matching.values_list("pk", flat=True)[:limit])
+    query = query or PortalQuery()
+    now = timezone.now()
+    shape = _ids_shape(query)
+    if shape is None:
+        matching = _public_matching(query, now=now)
+        return list(matching.values_list("pk", flat=True)[:limit])
+    sql, recipe = _ids_sql(connection.vendor, shape)
+    slots = _ids_slot_values(query, now=now)
+    params = [slots[item] if isinstance(item, _Slot) else item for item in recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} LIMIT %s", [*params, limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+# The ids query compiled once per query shape (which filters are given, not their values), as
+# the rows query is (_rows_sql): building and compiling it through the ORM cost more than
+# SQLite's run of it for a list or a word search. Each value the query depends on is a slot.
+@dataclass(frozen=True, slots=True)
+class _Slot:
+    name: str
+
+
+_IdsShape = tuple[bool, ...]
+
+
+def _ids_shape(query: PortalQuery) -> _IdsShape | None:
+    """Which filters ``query`` uses; None where the statement depends on more than that (the
+    words on PostgreSQL, which carry the ids of matching authorities; the portable fallbacks)."""
+    has_text = bool(query.text and search_terms(query.text))
+    if connection.vendor == "postgresql":
+        if has_text:
+            return None
+    elif connection.vendor != "sqlite":
+        return None
+    has_upper = bool(query.cpv_prefix) and cpv_code_range(query.cpv_prefix)[1] is not None
+    return (
+        has_text,
+        bool(query.cpv_prefix),
+        has_upper,
+        query.deadline_from is not None,
+        query.deadline_to is not None,
+        bool(query.contract_type),
+        bool(query.procedure),
+        bool(query.regime),
+        query.open_only,
+    )
+
+
+def _prepared_datetime(value: datetime) -> Any:
+    return Tender._meta.get_field("submission_deadline").get_db_prep_value(value, connection)
+
+
+def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
+    """The parameter of each slot for ``query``, prepared as the ORM prepares them."""
+    values: dict[_Slot, Any] = {}
+    if query.open_only:
+        values[_Slot("now")] = _prepared_datetime(now)
+    if query.text:
+        values[_Slot("match")] = _sqlite_match(search_terms(query.text))
+    if query.cpv_prefix:
+        lower, upper = cpv_code_range(query.cpv_prefix)
+        values[_Slot("cpv_lower")] = lower
+        if upper is not None:
+            values[_Slot("cpv_upper")] = upper
+    if query.deadline_from:
+        values[_Slot("from")] = _prepared_datetime(_start_of_berlin_day(query.deadline_from))
+    if query.deadline_to:
+        values[_Slot("to")] = _prepared_datetime(_end_of_berlin_day_exclusive(query.deadline_to))
+    for name in ("contract_type", "procedure", "regime"):
+        if getattr(query, name):
+            values[_Slot(name)] = getattr(query, name)
+    return values
+
+
+@functools.lru_cache(maxsize=1024)
+def _ids_sql(vendor: str, shape: _IdsShape) -> tuple[str, tuple[Any, ...]]:
+    """The ids statement of ``shape`` (without its LIMIT) and its parameters in order: a
+    constant, or a _Slot filled per request. Compiled from a query of that shape whose values
+    are sentinels no real value equals; every parameter equal to a sentinel is its slot."""
+    has_text, has_cpv, has_upper, has_from, has_to, has_ctype, has_proc, has_regime, is_open = shape
+    sentinel = PortalQuery(
+        text="zzqslotword" if has_text else "",
+        cpv_prefix=("1357" if has_upper else "99999") if has_cpv else "",
+        deadline_from=date(1901, 2, 3) if has_from else None,
+        deadline_to=date(1902, 3, 4) if has_to else None,
+        contract_type="\x01contract_type" if has_ctype else "",
+        procedure="\x01procedure" if has_proc else "",
+        regime="\x01regime" if has_regime else "",
+        open_only=is_open,
+    )
+    now = datetime(1903, 4, 5, 6, 7, 8, tzinfo=UTC)
+    slots = {value: slot for slot, value in _ids_slot_values(sentinel, now=now).items()}
+    sql, params = _public_matching(sentinel, now=now).values_list("pk").query.sql_with_params()
+    recipe = tuple(slots.get(param, param) for param in params)
+    if _ids_shape(sentinel) != shape or len(slots) != len(_ids_slot_values(sentinel, now=now)):
+        raise AssertionError(f"sentinel query does not stand for {shape!r}")
+    if set(slots.values()) - {item for item in recipe if isinstance(item, _Slot)}:
+        raise AssertionError(f"ids query leaves a value out of its parameters: {recipe!r}")
+    return sql, recipe
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -144,3 +144,59 @@ def test_paging_alone_searches_nothing_and_bad_filters_still_answer_400(client):
     bad = client.get(reverse("portal-list"), {"cpv": "45x", "page": 2})
     assert bad.status_code == 400
     assert '<ul class="errorlist" id="id_cpv_error">' in bad.content.decode()
+
+
+def _orm_ids(query, limit):
+    from tenders.portal_selectors import _public_matching
+
+    return list(_public_matching(query).values_list("pk", flat=True)[:limit])
+
+
+def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
+    django_assert_num_queries,
+):
+    from datetime import date, timedelta
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenders.portal_selectors import PortalQuery, _ids_sql, search_terms, tender_portal_ids
+
+    now = timezone.now()
+    make_tender(title="Sanierung Schule", cpv_main="45210000-2", regime="eu")
+    make_tender(
+        title="Neubau Kita",
+        cpv_main="99990000-1",
+        contract_type="supplies",
+        submission_deadline=now + timedelta(days=40),
+    )
+    make_tender(title="Sanierung Kita", cpv_main="72000000-5", procedure="restricted")
+    make_tender(title="Sanierung alt", state="closed", submission_deadline=now - timedelta(days=3))
+    make_tender(title="Entwurf Sanierung", published=False)
+    queries = [
+        PortalQuery(),
+        PortalQuery(text="sanierung"),
+        PortalQuery(text="sanierung kita"),
+        PortalQuery(text="!!!"),
+        PortalQuery(cpv_prefix="4521"),
+        PortalQuery(cpv_prefix="9999"),
+        PortalQuery(cpv_prefix="45", text="sanierung", regime="eu"),
+        PortalQuery(contract_type="supplies", deadline_from=now.date()),
+        PortalQuery(deadline_to=now.date() + timedelta(days=200), procedure="restricted"),
+        PortalQuery(deadline_from=date(2000, 1, 1), deadline_to=date(2000, 1, 2)),
+        PortalQuery(open_only=True),
+        PortalQuery(open_only=True, text="sanierung"),
+    ]
+    for query in queries:
+        for limit in (1, 50):
+            # PostgreSQL looks up the authorities matching the words first.
+            words = connection.vendor == "postgresql" and search_terms(query.text)
+            with django_assert_num_queries(2 if words else 1):
+                ids = tender_portal_ids(query=query, limit=limit)
+            assert ids == _orm_ids(query, limit), query
+    # The same shape with other values reuses the statement.
+    before = _ids_sql.cache_info().hits
+    assert tender_portal_ids(query=PortalQuery(cpv_prefix="72"), limit=5) == _orm_ids(
+        PortalQuery(cpv_prefix="72"), 5
+    )
+    assert _ids_sql.cache_info().hits == before + 1
