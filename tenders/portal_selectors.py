@@ -18,6 +18,10 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     BooleanField,
+    CharField,
+    DateTimeField,
+    F,
+    Func,
     Prefetch,
     Q,
     QuerySet,
@@ -25,6 +29,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan
 from django.utils import timezone
 
 from procurement.core.errors import DomainError, ErrorCode
@@ -312,9 +317,39 @@ LIST_FIELDS = (
 )
 
 
+def _walked(name: str) -> Any:
+    """A column of the portal's filters, as the condition compares it. On SQLite a unary +
+    keeps the planner from driving the query by that column's own index (without statistics
+    it takes ``regime = 'eu'`` and sorts half the table): it walks the index
+    ``tender_portal_walk`` newest first and checks these columns there, not in the rows."""
+    field = Tender._meta.get_field(name)
+    if connection.vendor != "sqlite":
+        return F(name)
+    output = DateTimeField() if isinstance(field, DateTimeField) else CharField()
+    return Func(F(name), template="+%(expressions)s", output_field=output)
+
+
 def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> QuerySet[Tender]:
-    """The public tenders matching ``query``, newest first: conditions only, no columns chosen."""
+    """The public tenders matching ``query``, newest first: conditions only, no columns chosen.
+
+    The plain column conditions come first: SQLite evaluates them in this order, so the
+    dearer word and CPV checks run only for tenders that pass them."""
     tenders = Tender.objects.public().order_by("-published_at", "-pk")
+    deadline = _walked("submission_deadline")
+    if query.deadline_from:
+        tenders = tenders.filter(
+            GreaterThanOrEqual(deadline, _start_of_berlin_day(query.deadline_from))
+        )
+    if query.deadline_to:
+        tenders = tenders.filter(
+            LessThan(deadline, _end_of_berlin_day_exclusive(query.deadline_to))
+        )
+    for name in ("contract_type", "procedure", "regime"):
+        if getattr(query, name):
+            tenders = tenders.filter(Exact(_walked(name), getattr(query, name)))
+    if query.open_only:
+        tenders = tenders.filter(Exact(_walked("state"), TenderState.PUBLISHED))
+        tenders = tenders.filter(GreaterThan(deadline, now or timezone.now()))
     if query.text:
         tenders = tenders.filter(tender_text_filter(text=query.text))
     if query.cpv_prefix:
@@ -324,22 +359,6 @@ def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> Quer
                 cpv_additional_text=Cast("cpv_additional", output_field=TextField())
             )
         tenders = tenders.filter(tender_cpv_filter(prefix=query.cpv_prefix))
-    if query.deadline_from:
-        tenders = tenders.filter(submission_deadline__gte=_start_of_berlin_day(query.deadline_from))
-    if query.deadline_to:
-        tenders = tenders.filter(
-            submission_deadline__lt=_end_of_berlin_day_exclusive(query.deadline_to)
-        )
-    if query.contract_type:
-        tenders = tenders.filter(contract_type=query.contract_type)
-    if query.procedure:
-        tenders = tenders.filter(procedure=query.procedure)
-    if query.regime:
-        tenders = tenders.filter(regime=query.regime)
-    if query.open_only:
-        tenders = tenders.filter(
-            state=TenderState.PUBLISHED, submission_deadline__gt=now or timezone.now()
-        )
     return tenders
 
 

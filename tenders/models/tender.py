@@ -384,6 +384,20 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         indexes = [
             models.Index(fields=["state", "submission_deadline"]),
             models.Index(fields=["authority", "state"]),
+            # The portal's walk newest first with its filters checked in the index, never in
+            # the table row (tenders.portal_selectors._public_matching).
+            models.Index(
+                fields=[
+                    "published_at",
+                    "id",
+                    "contract_type",
+                    "procedure",
+                    "regime",
+                    "submission_deadline",
+                    "state",
+                ],
+                name="tender_portal_walk",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -200,3 +200,38 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
         PortalQuery(cpv_prefix="72"), 5
     )
     assert _ids_sql.cache_info().hits == before + 1
+
+
+def test_sqlite_walks_the_portal_index_newest_first_for_a_combined_search():
+    from datetime import date
+
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenders.portal_selectors import (
+        PortalQuery,
+        _ids_shape,
+        _ids_slot_values,
+        _ids_sql,
+    )
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan of SQLite")
+    query = PortalQuery(
+        text="sanierung",
+        cpv_prefix="45",
+        contract_type="works",
+        procedure="open",
+        regime="eu",
+        deadline_from=date(2026, 1, 1),
+        deadline_to=date(2026, 12, 31),
+        open_only=True,
+    )
+    sql, recipe = _ids_sql(connection.vendor, _ids_shape(query))
+    slots = _ids_slot_values(query, now=timezone.now())
+    params = [slots.get(item, item) for item in recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 101", params)
+        plan = [row[3] for row in cursor.fetchall()]
+    assert plan[0].startswith("SEARCH tenders_tender USING COVERING INDEX tender_portal_walk"), plan
+    assert not any("TEMP B-TREE" in step for step in plan), plan
