@@ -2,6 +2,8 @@
 
 import functools
 import re
+from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django import forms
@@ -119,3 +121,56 @@ class PortalSearchForm(forms.Form):
             regime=data.get("regime") or "",
             open_only=bool(data.get("open_only")),
         )
+
+
+ISO_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def quick_portal_query(data: Mapping[str, str]) -> PortalQuery | None:
+    """The query of PortalSearchForm(data) for the plain inputs a search page sends, without
+    building the form (its fields are deep-copied and its choices normalised on every request);
+    None for anything else, which then goes through the form: whatever is accepted here is what
+    the form accepts and yields (tests/tenders/test_portal_speed.py), errors only come from it.
+    """
+    text = (data.get("q") or "").strip()
+    if len(text) > MAX_QUERY_CHARS or "\x00" in text:
+        return None
+    cpv = (data.get("cpv") or "").strip()
+    if len(cpv) > PortalSearchForm.base_fields["cpv"].max_length or "\x00" in cpv:
+        return None
+    cpv = cpv.replace(" ", "")
+    if cpv and not CPV_PREFIX_RE.match(cpv):
+        return None
+    days: list[date | None] = []
+    for name in ("deadline_from", "deadline_to"):
+        value = (data.get(name) or "").strip()
+        if not value:
+            days.append(None)
+            continue
+        if not ISO_DATE_RE.fullmatch(value):
+            return None
+        try:
+            days.append(date.fromisoformat(value))
+        except ValueError:
+            return None
+    start, end = days
+    if start and end and start > end:
+        return None
+    selected = {}
+    for name in SELECT_FIELDS:
+        value = data.get(name) or ""
+        if value and value not in dict(select_choices(name)):
+            return None
+        selected[name] = value
+    # CheckboxInput, then BooleanField: "false" (any case) is off, any other non-empty value on.
+    open_only = data.get("open_only")
+    if open_only is not None:
+        open_only = {"true": True, "false": False}.get(open_only.lower(), open_only)
+    return PortalQuery(
+        text=text,
+        cpv_prefix=cpv.split("-", 1)[0],
+        deadline_from=start,
+        deadline_to=end,
+        open_only=bool(open_only),
+        **selected,
+    )

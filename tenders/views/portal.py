@@ -22,6 +22,7 @@ from tenders.models import TenderPublication, TenderState
 from tenders.portal_forms import (
     SELECT_FIELDS,
     PortalSearchForm,
+    quick_portal_query,
     select_choices,
     select_options_html,
 )
@@ -160,16 +161,19 @@ def _search_form_html(request: HttpRequest, form: PortalSearchForm | None) -> Sa
 def portal_list(request: HttpRequest) -> HttpResponse:
     # Paging alone filters nothing: the form stays unbound and is not validated.
     searched = any(key not in PAGING_PARAMS for key in request.GET)
-    form = PortalSearchForm(request.GET) if searched else None
-    if form is not None and not form.is_valid():
-        # Bad filters change nothing: the form comes back with its messages, no list.
-        return render(
-            request,
-            "tenders/portal/list.html",
-            {"search_form": _search_form_html(request, form), "page": None},
-            status=400,
-        )
-    query = form.to_query() if form is not None else None
+    # Plain valid inputs need no form; anything else (errors included) goes through it.
+    query = quick_portal_query(request.GET) if searched else None
+    form = PortalSearchForm(request.GET) if searched and query is None else None
+    if form is not None:
+        if not form.is_valid():
+            # Bad filters change nothing: the form comes back with its messages, no list.
+            return render(
+                request,
+                "tenders/portal/list.html",
+                {"search_form": _search_form_html(request, form), "page": None},
+                status=400,
+            )
+        query = form.to_query()
     paginator = WindowedPaginator(query, _page_size(request), page_hint=request.GET.get("page"))
     page = paginator.get_page(request.GET.get("page"))
     results = _results_html(page.object_list)
@@ -177,7 +181,7 @@ def portal_list(request: HttpRequest) -> HttpResponse:
     params.pop("page", None)
     # "?" plus the request's other parameters, ready for one more (escaped for an attribute).
     link_prefix = escape(f"?{params.urlencode()}&" if params else "?")
-    feed_url = _feed_url(form)
+    feed_url = _feed_url(query)
     return render(
         request,
         "tenders/portal/list.html",
@@ -309,10 +313,10 @@ def public_state_labels() -> dict[str, str]:
     }
 
 
-def _feed_url(form: PortalSearchForm | None) -> str:
+def _feed_url(query: PortalQuery | None) -> str:
     url = reverse("portal-feed")
-    if form is not None and form.is_valid() and form.cleaned_data.get("cpv"):
-        url += f"?cpv={form.cleaned_data['cpv']}"
+    if query is not None and query.cpv_prefix:
+        url += f"?cpv={query.cpv_prefix}"  # digits only (the form and quick_portal_query)
     return url
 
 

@@ -235,3 +235,84 @@ def test_sqlite_walks_the_portal_index_newest_first_for_a_combined_search():
         plan = [row[3] for row in cursor.fetchall()]
     assert plan[0].startswith("SEARCH tenders_tender USING COVERING INDEX tender_portal_walk"), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+QUICK_INPUTS = [
+    {"q": "sanierung"},
+    {"q": "  Sanierung Kita  ", "per_page": "50"},
+    {"q": "x" * 200},
+    {"q": "x" * 201},
+    {"q": "a\x00b"},
+    {"q": "<script>"},
+    {"cpv": "4521"},
+    {"cpv": " 45210000-2 "},
+    {"cpv": "4521 0000"},
+    {"cpv": "4521 0000-2"},
+    {"cpv": "45x"},
+    {"cpv": "4"},
+    {"cpv": "123456789"},
+    {"cpv": "٤٥٢١"},
+    {"deadline_from": "2026-01-01"},
+    {"deadline_from": " 2026-01-01 ", "deadline_to": "2026-12-31"},
+    {"deadline_from": "2026-12-31", "deadline_to": "2026-01-01"},
+    {"deadline_from": "2026-02-30"},
+    {"deadline_from": "2026-1-1"},
+    {"deadline_from": "01.02.2026"},
+    {"deadline_to": "٢٠٢٦-01-01"},
+    {"contract_type": "works", "regime": "eu", "procedure": "open"},
+    {"contract_type": "bogus"},
+    {"contract_type": " works"},
+    {"regime": ""},
+    {"open_only": "1"},
+    {"open_only": "on"},
+    {"open_only": "false"},
+    {"open_only": "FALSE"},
+    {"open_only": "0"},
+    {"open_only": ""},
+    {"q": "kita", "cpv": "45", "contract_type": "works", "deadline_from": "2026-01-01"},
+]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_quick_search_query_accepts_only_what_the_form_accepts_and_yields_the_same(language):
+    from django.http import QueryDict
+    from django.utils import translation
+
+    from tenders.portal_forms import PortalSearchForm, quick_portal_query
+
+    quick_count = 0
+    with translation.override(language):
+        for inputs in QUICK_INPUTS:
+            data = QueryDict(mutable=True)
+            data.update(inputs)
+            quick = quick_portal_query(data)
+            if quick is None:
+                continue
+            quick_count += 1
+            form = PortalSearchForm(data)
+            assert form.is_valid(), (inputs, form.errors)
+            assert quick == form.to_query(), inputs
+    # The inputs the page itself sends take the quick way.
+    assert quick_count == 19
+
+
+def test_a_plain_search_page_builds_no_form_and_bad_input_still_gets_the_forms_messages(
+    client, monkeypatch
+):
+    from tenders.views import portal
+
+    make_tender(title="Sanierung Kita", cpv_main="45210000-2")
+    built = []
+    real_form = portal.PortalSearchForm
+    monkeypatch.setattr(
+        portal, "PortalSearchForm", lambda *a, **kw: built.append(1) or real_form(*a, **kw)
+    )
+    ok = client.get(reverse("portal-list"), {"q": "sanierung", "cpv": "4521", "regime": ""})
+    assert ok.status_code == 200
+    assert "Sanierung Kita" in ok.content.decode()
+    assert "feed.atom?cpv=4521" in ok.content.decode()
+    assert built == []
+    bad = client.get(reverse("portal-list"), {"q": "sanierung", "deadline_from": "2026-02-30"})
+    assert bad.status_code == 400
+    assert "errorlist" in bad.content.decode()
+    assert built == [1]
