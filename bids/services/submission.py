@@ -252,13 +252,23 @@ def _fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
+def _missing_directories(directory: Path) -> list[Path]:
+    """``directory`` and its ancestors that do not exist yet, nearest first (stops at the first
+    that exists instead of testing every ancestor up to the root on every upload)."""
+    missing = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    return missing
+
+
 def _store(bid: Bid, upload: ReceivedUpload) -> str:
     """Move the (already fsynced) spool file into place: one write of the ciphertext, a rename."""
     storage = _documents()
     name = ciphertext_path(bid, "")
     if isinstance(storage, FileSystemStorage):
         target = Path(storage.path(name))
-        created = [d for d in (target.parent, *target.parent.parents) if not d.exists()]
+        created = _missing_directories(target.parent)
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(upload.path, target)
         # The rename and any new directory only survive a crash once their parent directory

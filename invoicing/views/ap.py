@@ -31,6 +31,7 @@ from invoicing.views.access import invoice_for, is_ap_staff
 from procurement.core.errors import DomainError
 from procurement.core.models import Organisation
 from procurement.core.roles import Role, has_role
+from procurement.core.uploads import FORM_SLACK, declared_length
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -127,11 +128,7 @@ def upload(request: HttpRequest) -> HttpResponse:
     size limit is refused before a byte of it is read (413).
     """
     limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > settings.ZUSCHLAG_MAX_UPLOAD_FILES * limit + 64 * 1024:
+    if declared_length(request) > settings.ZUSCHLAG_MAX_UPLOAD_FILES * limit + FORM_SLACK:
         return _upload_too_large(
             request,
             _(

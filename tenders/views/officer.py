@@ -19,6 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from procurement.core.errors import DomainError
 from procurement.core.roles import Role, has_role, organisations_with_role
+from procurement.core.uploads import FORM_SLACK, declared_length
 from tenders import selectors, services
 from tenders.errors import DocumentTooLargeError, TenderForbiddenError, TenderValidationError
 from tenders.forms import (
@@ -326,13 +327,11 @@ def _too_large_error() -> DocumentTooLargeError:
 def document_upload(request: HttpRequest, pk: int, document_id: int | None = None) -> HttpResponse:
     # A body whose declared length cannot fit (file limit + room for the form fields) is refused
     # before any of it is read; otherwise the parser would drain it all just to discard it.
-    if request.method == "POST":
-        try:
-            declared = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            declared = 0
-        if declared > settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + 64 * 1024:
-            raise _too_large_error()
+    if (
+        request.method == "POST"
+        and declared_length(request) > settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + FORM_SLACK
+    ):
+        raise _too_large_error()
     # The size-limiting handler must be installed before the body is parsed, which the CSRF
     # check would do; so CSRF is checked right after, inside.
     request.upload_handlers.insert(0, LimitedUploadHandler(request))
