@@ -2,50 +2,90 @@
 
 Regulation (EEC, Euratom) No 1182/71 Art. 3 Abs. 4 (EU procedures) and BGB §193 (national ones):
 a period that would end on a Saturday, Sunday or public holiday ends on the next working day.
-Only the nationwide German public holidays are known here; a Land's own holidays are not.
+Art. 2 Abs. 1 of the regulation means the holidays "of the Member State … where an action is to
+be taken": for a German authority, those of the Land where it sits, which its NUTS code names
+(the first three characters are the Land). The calendars come from the ``holidays`` package,
+which knows every Land's holidays and the one-off ones (Reformationstag 2017, Berlin's 8 May
+2025) that a hand-written list would miss.
+
+Two choices err on the side of the longer limit, because a limit that ends a day too early can
+cost the procedure (a bidder's review application), one that ends a day late costs nothing:
+
+- holidays kept only in part of a Land (Mariä Himmelfahrt in Bavaria's Catholic municipalities,
+  Fronleichnam in parts of Saxony and Thuringia) count for the whole Land;
+- when a German authority's Land is unknown (no NUTS code yet), a holiday of any Land counts.
 """
 
 from datetime import date, timedelta
+from functools import lru_cache
+
+import holidays
+
+# NUTS level 1 (unchanged since NUTS 2003 for Germany) → ISO 3166-2 subdivision of the Land.
+LAND_BY_NUTS1 = {
+    "DE1": "BW",
+    "DE2": "BY",
+    "DE3": "BE",
+    "DE4": "BB",
+    "DE5": "HB",
+    "DE6": "HH",
+    "DE7": "HE",
+    "DE8": "MV",
+    "DE9": "NI",
+    "DEA": "NW",
+    "DEB": "RP",
+    "DEC": "SL",
+    "DED": "SN",
+    "DEE": "ST",
+    "DEF": "SH",
+    "DEG": "TH",
+}
+# The one city with a holiday of its own (Hohes Friedensfest, 8 August): Augsburg, NUTS 3 DE271.
+CITY_BY_NUTS3 = {"DE271": "Augsburg"}
+ANY_LAND = "DE"
+_LOCAL_CATEGORIES = ("public", "catholic")
 
 
-def easter_sunday(year: int) -> date:
-    """Gregorian Easter Sunday (the anonymous Gregorian algorithm, Meeus/Jones/Butcher)."""
-    a = year % 19
-    b, c = divmod(year, 100)
-    d, e = divmod(b, 4)
-    f = (b + 8) // 25
-    g = (b - f + 1) // 3
-    h = (19 * a + b - d - g + 15) % 30
-    i, k = divmod(c, 4)
-    ell = (32 + 2 * e + 2 * i - h - k) % 7
-    m = (a + 11 * h + 22 * ell) // 451
-    month, day = divmod(h + ell - 7 * m + 114, 31)
-    return date(year, month, day + 1)
+def holiday_region(*, country: str, nuts: str = "") -> str:
+    """The calendar that governs an authority's time limits: ``DE-BY``, ``DE`` (Land unknown),
+    ``FR``, …; ``nuts`` is the authority's NUTS code, any level."""
+    country = (country or "").strip().upper()
+    nuts = (nuts or "").strip().upper()
+    if country != "DE":
+        return country
+    if nuts in CITY_BY_NUTS3:
+        return f"DE-{CITY_BY_NUTS3[nuts]}"
+    land = LAND_BY_NUTS1.get(nuts[:3])
+    return f"DE-{land}" if land else ANY_LAND
 
 
-def nationwide_holidays(year: int) -> frozenset[date]:
-    easter = easter_sunday(year)
-    return frozenset(
-        {
-            date(year, 1, 1),  # Neujahr
-            easter - timedelta(days=2),  # Karfreitag
-            easter + timedelta(days=1),  # Ostermontag
-            date(year, 5, 1),  # Tag der Arbeit
-            easter + timedelta(days=39),  # Christi Himmelfahrt
-            easter + timedelta(days=50),  # Pfingstmontag
-            date(year, 10, 3),  # Tag der Deutschen Einheit
-            date(year, 12, 25),
-            date(year, 12, 26),
-        }
-    )
+@lru_cache(maxsize=512)
+def public_holidays(region: str, year: int) -> frozenset[date]:
+    """Public holidays of ``region`` (see :func:`holiday_region`) in ``year``."""
+    country, _, subdivision = region.partition("-")
+    if country == "DE":
+        subdivisions = [subdivision] if subdivision else sorted(holidays.Germany.subdivisions)
+        days: set[date] = set()
+        for each in subdivisions:
+            days.update(
+                holidays.country_holidays(
+                    "DE", subdiv=each, years=year, categories=_LOCAL_CATEGORIES
+                )
+            )
+        return frozenset(days)
+    try:
+        return frozenset(holidays.country_holidays(country, years=year))
+    except NotImplementedError:
+        # A country the calendar does not know: weekends still count, holidays cannot.
+        return frozenset()
 
 
-def is_working_day(day: date) -> bool:
-    return day.weekday() < 5 and day not in nationwide_holidays(day.year)
+def is_working_day(day: date, region: str = ANY_LAND) -> bool:
+    return day.weekday() < 5 and day not in public_holidays(region, day.year)
 
 
-def next_working_day(day: date) -> date:
-    """``day`` itself when it is a working day, otherwise the next one."""
-    while not is_working_day(day):
+def next_working_day(day: date, region: str = ANY_LAND) -> date:
+    """``day`` itself when it is a working day in ``region``, otherwise the next one."""
+    while not is_working_day(day, region):
         day += timedelta(days=1)
     return day

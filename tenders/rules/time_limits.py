@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from procurement.core.timeutil import berlin_date
-from tenders.rules.calendar import next_working_day
+from tenders.rules.calendar import ANY_LAND, next_working_day
 
 NATIONAL_MINIMUM_DAYS = 10
 FROM_NOTICE = "der Absendung der Bekanntmachung"
@@ -57,6 +57,8 @@ class DeadlineContext:
     # Set when a prior information notice meeting VgV §38 Abs. 3 was sent 35 days to 12 months
     # before the contract notice (checked by ``prior_information_applies``).
     prior_information: bool = False
+    # Whose public holidays move a limit's end (``tenders.rules.calendar.holiday_region``).
+    holiday_region: str = ANY_LAND
 
     @property
     def two_stage(self) -> bool:
@@ -229,9 +231,10 @@ def offer_limit(ctx: DeadlineContext) -> Limit:
     return _policy("UVgO §13 Abs. 1", counted)
 
 
-def earliest_deadline_date(*, start: date, days: int) -> date:
-    """The first day on which a limit of ``days`` days, started by an event on ``start``, ends."""
-    return next_working_day(start + timedelta(days=days))
+def earliest_deadline_date(*, start: date, days: int, region: str = ANY_LAND) -> date:
+    """The first day on which a limit of ``days`` days, started by an event on ``start``, ends,
+    with the public holidays of ``region``."""
+    return next_working_day(start + timedelta(days=days), region)
 
 
 def _shortfall_message(
@@ -262,10 +265,10 @@ def _shortfall_message(
 
 
 def _check_limit(
-    *, field: str, label: str, deadline: datetime, limit: Limit, start: date
+    *, field: str, label: str, deadline: datetime, limit: Limit, start: date, region: str
 ) -> Violation | None:
     plain = start + timedelta(days=limit.days)
-    earliest = earliest_deadline_date(start=start, days=limit.days)
+    earliest = earliest_deadline_date(start=start, days=limit.days, region=region)
     if berlin_date(deadline) >= earliest:
         return None
     return Violation(
@@ -320,6 +323,7 @@ def check_time_limits(
                 deadline=participation_deadline,
                 limit=participation,
                 start=dispatch,
+                region=ctx.holiday_region,
             )
             if found:
                 violations.append(found)
@@ -338,6 +342,7 @@ def check_time_limits(
                     deadline=submission_deadline,
                     limit=offers,
                     start=berlin_date(participation_deadline),
+                    region=ctx.holiday_region,
                 )
                 if found:
                     violations.append(found)
@@ -357,6 +362,7 @@ def check_time_limits(
             deadline=submission_deadline,
             limit=offers,
             start=dispatch,
+            region=ctx.holiday_region,
         )
         if found:
             violations.append(found)

@@ -32,6 +32,7 @@ from tenders.rules import (
     decide_regime,
     prior_information_applies,
 )
+from tenders.rules.calendar import holiday_region
 from tenders.services._common import (
     check_cpv,
     check_nuts,
@@ -492,6 +493,7 @@ def deadline_context(tender: Tender, *, dispatch: date | None = None) -> Deadlin
         urgent=tender.is_urgent,
         prior_information=tender.regime == Regime.EU
         and prior_information_applies(sent_on=tender.prior_information_sent_on, dispatch=dispatch),
+        holiday_region=holiday_region(country=tender.authority.country, nuts=tender.authority.nuts),
     )
 
 

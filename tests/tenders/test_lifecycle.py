@@ -147,6 +147,37 @@ def test_time_limits_are_enforced_again_at_approval_and_at_publication(
         assert tender.state == TenderState.PENDING_APPROVAL
 
 
+@pytest.mark.parametrize(("nuts", "refused"), [("DE212", True), ("DEA23", False)])
+def test_the_authoritys_land_decides_which_holidays_end_a_limit(authority, officer, nuts, refused):
+    """Epiphany (Wednesday 2027-01-06) is a holiday in Bavaria (München, DE212), not in
+    North Rhine-Westphalia (Köln, DEA23)."""
+    from datetime import datetime
+
+    from procurement.core.timeutil import BERLIN
+
+    authority.nuts = nuts
+    authority.save(update_fields=["nuts"])
+    with freeze_time("2026-12-07 09:00:00+01:00"):
+        # Dispatch Monday 12-07 + 30 days (electronic submission) = Wednesday 2027-01-06.
+        deadline = datetime(2027, 1, 6, 12, 0, tzinfo=BERLIN)
+        tender = draft_tender(
+            authority=authority,
+            officer=officer,
+            submission_deadline=deadline,
+            questions_deadline=deadline - timedelta(days=7),
+            opening_at=deadline + timedelta(hours=1),
+        )
+        if refused:
+            with pytest.raises(TimeLimitError) as caught:
+                tender_submit(tender_id=tender.pk, actor=officer)
+            assert "2027-01-07 (VgV §15 Abs. 2, 4)" in caught.value.message
+            assert "2027-01-06" in caught.value.message  # the holiday it moved past
+        else:
+            tender_submit(tender_id=tender.pk, actor=officer)
+    tender.refresh_from_db()
+    assert tender.state == (TenderState.DRAFT if refused else TenderState.PENDING_APPROVAL)
+
+
 def test_publication_rechecks_the_limits_a_day_later(authority, officer, approver):
     from datetime import datetime
 

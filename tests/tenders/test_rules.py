@@ -14,7 +14,12 @@ from tenders.rules import (
     offer_limit,
     participation_limit,
 )
-from tenders.rules.calendar import easter_sunday, is_working_day, next_working_day
+from tenders.rules.calendar import (
+    holiday_region,
+    is_working_day,
+    next_working_day,
+    public_holidays,
+)
 
 
 @pytest.mark.parametrize(
@@ -151,12 +156,90 @@ def test_limit_ending_on_a_weekend_or_holiday_moves_to_the_next_working_day():
 
 
 def test_holiday_calendar():
-    assert easter_sunday(2026) == date(2026, 4, 5)
-    assert easter_sunday(2027) == date(2027, 3, 28)
-    assert not is_working_day(date(2026, 4, 3))  # Karfreitag
-    assert not is_working_day(date(2026, 5, 25))  # Pfingstmontag
-    assert not is_working_day(date(2026, 10, 3))
-    assert next_working_day(date(2026, 12, 25)) == date(2026, 12, 28)
+    for region in ("DE", "DE-BE", "DE-BY", "DE-NW"):
+        assert not is_working_day(date(2026, 4, 3), region)  # Karfreitag
+        assert not is_working_day(date(2026, 5, 25), region)  # Pfingstmontag
+        assert not is_working_day(date(2026, 10, 3), region)
+        assert next_working_day(date(2026, 12, 25), region) == date(2026, 12, 28)
+        assert is_working_day(date(2026, 12, 2), region)
+
+
+@pytest.mark.parametrize(
+    ("country", "nuts", "region"),
+    [
+        ("DE", "DE212", "DE-BY"),  # München
+        ("DE", "DE2", "DE-BY"),
+        ("DE", "DEA23", "DE-NW"),  # Köln
+        ("DE", "DE300", "DE-BE"),
+        ("DE", "DEG0", "DE-TH"),
+        ("de", "de111", "DE-BW"),
+        ("DE", "DE271", "DE-Augsburg"),
+        ("DE", "", "DE"),
+        ("DE", "DE", "DE"),
+        ("DE", "FRF11", "DE"),  # a code of another country says nothing about the Land
+        ("FR", "FRF11", "FR"),
+    ],
+)
+def test_holiday_region_from_the_authoritys_nuts_code(country, nuts, region):
+    assert holiday_region(country=country, nuts=nuts) == region
+
+
+def test_a_lands_own_holidays_end_a_limit_only_there():
+    epiphany = date(2027, 1, 6)  # a Wednesday: Heilige Drei Könige in BW, BY and ST only
+    assert not is_working_day(epiphany, "DE-BY")
+    assert is_working_day(epiphany, "DE-NW")
+    assert is_working_day(epiphany, "DE-BE")
+    repentance = date(2026, 11, 18)  # Buß- und Bettag, Saxony only
+    assert not is_working_day(repentance, "DE-SN")
+    assert is_working_day(repentance, "DE-BY")
+    # Dispatch Wednesday 2026-12-02 + 35 days = 2027-01-06.
+    assert earliest_deadline_date(start=date(2026, 12, 2), days=35, region="DE-NW") == epiphany
+    assert earliest_deadline_date(start=date(2026, 12, 2), days=35, region="DE-BY") == date(
+        2027, 1, 7
+    )
+
+
+def test_holidays_kept_in_part_of_a_land_count_for_all_of_it():
+    assert not is_working_day(date(2028, 8, 15), "DE-BY")  # Mariä Himmelfahrt, a Tuesday
+    assert is_working_day(date(2028, 8, 15), "DE-NW")
+    assert not is_working_day(date(2026, 6, 4), "DE-TH")  # Fronleichnam, parts of Thuringia
+    # Augsburg's Hohes Friedensfest (Tuesday 2028-08-08) is the city's alone.
+    assert not is_working_day(date(2028, 8, 8), "DE-Augsburg")
+    assert is_working_day(date(2028, 8, 8), "DE-BY")
+
+
+def test_an_unknown_land_counts_every_lands_holidays():
+    assert public_holidays("DE-BY", 2027) <= public_holidays("DE", 2027)
+    assert public_holidays("DE-SN", 2026) <= public_holidays("DE", 2026)
+    assert not is_working_day(date(2027, 1, 6), "DE")
+    assert is_working_day(date(2026, 3, 9), "DE")  # an ordinary Monday
+
+
+def test_one_off_holidays_are_known():
+    # Reformationstag 2017 (500th anniversary) was a holiday in every Land, Tuesday 2017-10-31.
+    assert not is_working_day(date(2017, 10, 31), "DE-BY")
+    # Berlin: 80th anniversary of the end of the war, Thursday 2025-05-08.
+    assert not is_working_day(date(2025, 5, 8), "DE-BE")
+    assert is_working_day(date(2025, 5, 8), "DE-HH")
+
+
+def test_other_countries_use_their_own_calendar():
+    assert not is_working_day(date(2026, 7, 14), "FR")  # a Tuesday
+    assert is_working_day(date(2026, 7, 14), "DE")
+    # A country the calendar does not know still has weekends.
+    assert is_working_day(date(2026, 7, 14), "XX")
+    assert not is_working_day(date(2026, 7, 18), "XX")
+
+
+def test_time_limits_use_the_region_of_the_context():
+    dispatch = date(2026, 12, 2)
+    deadline = datetime(2027, 1, 6, 12, tzinfo=BERLIN)
+    now = datetime(2026, 12, 2, 9, tzinfo=BERLIN)
+    common = dict(dispatch=dispatch, now=now, submission_deadline=deadline)
+    assert not check_time_limits(ctx=ctx(holiday_region="DE-NW"), **common)
+    (violation,) = check_time_limits(ctx=ctx(holiday_region="DE-BY"), **common)
+    assert violation.earliest == date(2027, 1, 7)
+    assert violation.citation == "VgV §15 Abs. 2"
 
 
 def at(y, m, d, h=12):
