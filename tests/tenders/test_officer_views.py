@@ -1,14 +1,16 @@
 """Officer and bidder pages: every bad input gets a clear message and changes nothing."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from freezegun import freeze_time
 
 from procurement.core.roles import Role
+from procurement.core.timeutil import BERLIN
 from tenders.errors import TenderNotFoundError
 from tenders.models import DocumentVersion, Question, Tender, TenderState
 from tenders.services import question_ask, tender_submit
@@ -128,9 +130,41 @@ def test_deadline_under_the_legal_minimum_is_refused_on_submission(client, autho
     client.force_login(officer)
     detail = client.get(reverse("officer-tender-detail", args=[tender.pk]))
     assert "VgV §15 Abs. 2, 4" in detail.text  # the checklist warns before anyone submits
-    response = client.post(reverse("officer-tender-transition", args=[tender.pk, "submit"]))
+    response = client.post(
+        reverse("officer-tender-transition", args=[tender.pk, "submit"]),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code == 400
     assert "Angebotsfrist endet vor dem frühesten zulässigen Datum" in response.text
+    tender.refresh_from_db()
+    assert tender.state == TenderState.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "The deadline for offers ends before the earliest allowed date, "),
+        ("de", "Angebotsfrist endet vor dem frühesten zulässigen Datum "),
+        ("fr", "La date limite de remise des offres tombe avant la première date admise, le "),
+    ],
+)
+def test_time_limit_refusal_speaks_the_officer_language(client, authority, officer, lang, expected):
+    with freeze_time("2026-03-02 09:00:00+01:00"):
+        tender = draft_tender(
+            authority=authority,
+            officer=officer,
+            submission_deadline=datetime(2026, 3, 20, 12, tzinfo=BERLIN),
+            questions_deadline=datetime(2026, 3, 10, 12, tzinfo=BERLIN),
+            opening_at=datetime(2026, 3, 20, 13, tzinfo=BERLIN),
+        )
+        client.force_login(officer)
+        response = client.post(
+            reverse("officer-tender-transition", args=[tender.pk, "submit"]),
+            HTTP_ACCEPT_LANGUAGE=lang,
+        )
+    assert response.status_code == 400
+    earliest = {"en": "April 1, 2026", "de": "1. April 2026", "fr": "1 avril 2026"}[lang]
+    assert escape(f"{expected}{earliest} (VgV §15 Abs. 2, 4)") in response.text
     tender.refresh_from_db()
     assert tender.state == TenderState.DRAFT
 
