@@ -384,3 +384,30 @@ def test_every_page_renders_for_each_state(client, authority, officer, approver,
     client.force_login(bidder)
     for url in (reverse("bidder-tender", args=[published.pk]), reverse("tender-inbox")):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("lang", "draft", "pending"),
+    [
+        ("en", "Draft", "Pending approval"),
+        ("de", "Entwurf", "Zur Freigabe"),
+        ("fr", "Brouillon", None),
+    ],
+)
+def test_history_names_states_by_their_translated_labels(
+    client, authority, officer, lang, draft, pending
+):
+    from django.utils import translation
+
+    tender = draft_tender(authority=authority, officer=officer)
+    tender_submit(tender_id=tender.pk, actor=officer)
+    client.force_login(officer)
+    response = client.get(
+        reverse("officer-tender-detail", args=[tender.pk]), HTTP_ACCEPT_LANGUAGE=lang
+    )
+    history = response.text.split('class="audit-trail"')[1]
+    with translation.override(lang):
+        pending = pending or str(TenderState.PENDING_APPROVAL.label)
+    assert f"<td>{draft}</td>" in history
+    assert f"<td>{escape(pending)}</td>" in history
+    assert "<td>pending_approval</td>" not in history
