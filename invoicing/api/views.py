@@ -79,7 +79,7 @@ class InvoiceReportApi(APIView):
         invoice = invoice_for(user=request.user, public_id=public_id)
         report = getattr(invoice, "validation_report", None)
         if report is None:
-            raise ValidationFailedError("This invoice has no validation report yet.")
+            raise ValidationFailedError(_("This invoice has no validation report yet."))
         if fmt == "xml":
             return HttpResponse(report.report_xml, content_type="application/xml")
         if fmt == "html":
@@ -105,5 +105,5 @@ class InvoiceActionApi(APIView):
         elif action == "mark-paid":
             invoice = workflow.invoice_mark_paid(invoice_id=invoice.pk, actor=actor)
         else:
-            raise InvoiceForbiddenError(f"Unknown action {action!r}.")
+            raise InvoiceForbiddenError(_("Unknown action %(action)s.") % {"action": repr(action)})
         return Response(InvoiceOut(invoice).data)
