@@ -155,6 +155,16 @@ _CRYPTO_CODES = {
 }
 
 
+def crypto_code_texts() -> dict[str, str]:
+    """Each error code's general sentence in the active language, for the pages' scripts (the
+    browser's EnvelopeError has the same codes); sentences that need numbers are left out."""
+    return {
+        str(code): str(template)
+        for code, template in _CRYPTO_CODES.items()
+        if "%(" not in str(template)
+    }
+
+
 def crypto_error_text(error: BidCryptoError) -> str:
     """The reader's-language message for a failed envelope, key, share or bid log check."""
     for template in (_CRYPTO_REASONS.get(error.reason), _CRYPTO_CODES.get(error.code)):

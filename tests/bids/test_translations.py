@@ -215,3 +215,46 @@ def test_plain_upload_is_refused_in_the_bidder_language(
     assert response.json()["code"] == "envelope_not_encrypted"
     assert response.json()["detail"].startswith(expected)
     assert not Bid.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("language", "received", "tampered"),
+    [
+        ("en", "Receipt checked: signatures valid", "The envelope was altered"),
+        ("de", "Quittung geprüft: Signaturen gültig", "Der Umschlag wurde verändert"),
+        (
+            "fr",
+            "Accusé de réception vérifié : signatures valides",
+            "L'enveloppe a été modifiée",
+        ),
+    ],
+)
+def test_bid_and_key_pages_give_their_scripts_the_reader_language(
+    authority, officer, approver, bidder, language, received, tampered
+):
+    # The browser writes the status lines (bids/static/bids/messages.js) from the form's
+    # data-msg-* attributes and the crypto error texts the page carries.
+    import json
+    import re
+
+    from tests.bids.sealed import sealed_tender
+
+    tender, members = sealed_tender(authority=authority, officer=officer, approver=approver)
+    client = Client(headers={"Accept-Language": language})
+    client.force_login(bidder)
+    page = client.get(f"/bids/tenders/{tender.reference}/").content.decode()
+    assert received in page
+    assert "{recorded_at}" in page  # placeholders are kept for the script
+    assert "{sha256}" in page
+    script = re.search(
+        r'<script id="zuschlag-crypto-messages" type="application/json">(.*?)</script>',
+        page,
+        flags=re.S,
+    )
+    texts = json.loads(script.group(1))
+    assert texts["envelope_tampered"].startswith(tampered)
+    client.force_login(members[0].user)
+    key_page = client.get("/committee/key/").content.decode()
+    assert 'data-msg-registered="' in key_page
+    assert "zuschlag-crypto-messages" in key_page
