@@ -90,11 +90,25 @@ def test_create_through_the_form(client, authority, officer):
     assert response["Location"] == reverse("officer-tender-detail", args=[tender.pk])
 
 
-def test_invalid_cpv_in_the_form_shows_the_message_and_creates_nothing(client, officer):
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "„39130000-5“ has a wrong check digit: 39130000-2 expected"),
+        ("de", "„39130000-5“ hat eine falsche Prüfziffer: erwartet wird 39130000-2"),
+        ("fr", "« 39130000-5 » a un chiffre de contrôle erroné : 39130000-2 attendu"),
+    ],
+)
+def test_invalid_cpv_in_the_form_shows_the_message_and_creates_nothing(
+    client, officer, lang, expected
+):
     client.force_login(officer)
-    response = client.post(reverse("officer-tender-create"), tender_post(cpv_main="39130000-5"))
+    response = client.post(
+        reverse("officer-tender-create"),
+        tender_post(cpv_main="39130000-5"),
+        HTTP_ACCEPT_LANGUAGE=lang,
+    )
     assert response.status_code == 400
-    assert "wrong check digit" in response.text
+    assert escape(expected) in response.text
     assert not Tender.objects.exists()
 
 
