@@ -11,12 +11,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from bids.models import (
@@ -36,8 +38,9 @@ from bids.models import (
 from bids.services import award as award_services
 from bids.services import contract as contract_services
 from bids.services import evaluation as evaluation_services
-from procurement.core.errors import DomainError, ValidationFailedError
+from procurement.core.errors import DomainError, TooLargeError, ValidationFailedError
 from procurement.core.roles import Role, has_role, organisations_with_role
+from procurement.core.uploads import FORM_SLACK, declared_length
 from tenders.models import CriterionKind, Tender
 
 STAFF = [Role.PROCUREMENT_OFFICER, Role.EVALUATOR, Role.APPROVER]
@@ -296,8 +299,20 @@ def bidder_award_letter(request: HttpRequest, public_id: str) -> HttpResponse:
     return response
 
 
+@csrf_exempt
 @login_required
 def bidder_document_request(request: HttpRequest, public_id: str) -> HttpResponse:
+    # A document whose declared length cannot fit is refused before any of it is read (the
+    # CSRF check would parse the whole body first): CSRF is checked right after, inside.
+    if request.method == "POST":
+        limit = settings.ZUSCHLAG_MAX_DOCUMENT_BYTES
+        if (declared_length(request) or 0) > limit + FORM_SLACK:
+            raise TooLargeError(_("The file is larger than %(n)s bytes.") % {"n": limit})
+    return _bidder_document_request(request, public_id)
+
+
+@csrf_protect
+def _bidder_document_request(request: HttpRequest, public_id: str) -> HttpResponse:
     item = get_object_or_404(
         DocumentRequest.objects.select_related("bid__tender", "bid__bidder"), public_id=public_id
     )

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from invoicing.errors import EngineUnavailableError, UnsupportedFormatError
 
 XML = "application/xml"
@@ -34,8 +36,10 @@ def sniff(head: bytes) -> str:
     if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return XML  # UTF-16 XML; the parser decides whether it is well-formed
     raise UnsupportedFormatError(
-        "Die Datei ist weder XML noch PDF / the file is neither XML nor PDF: invoices arrive as "
-        "XRechnung/UBL/CII XML or as Factur-X/ZUGFeRD PDF.",
+        _(
+            "The file is neither XML nor PDF: invoices arrive as XRechnung/UBL/CII XML or as "
+            "Factur-X/ZUGFeRD PDF."
+        ),
         field="file",
     )
 
@@ -183,7 +187,9 @@ def generate(invoice: Any, *, fmt: str) -> tuple[bytes, str]:
         return _engine("xrechnung.generate", "to_cii")(invoice), XML
     if fmt == "facturx":
         return _engine("xrechnung.generate.facturx", "to_facturx_pdf")(invoice), PDF
-    raise UnsupportedFormatError(f"Unknown invoice format {fmt!r}", field="format")
+    raise UnsupportedFormatError(
+        _("Unknown invoice format %(format)s.") % {"format": repr(fmt)}, field="format"
+    )
 
 
 def render_html(data: bytes, *, language: str) -> str:

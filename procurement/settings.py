@@ -46,6 +46,9 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Before any body is read (the CSRF check reads it in process_view), after the language and
+    # the user are known for the error page.
+    "procurement.core.middleware.ContentLengthMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "procurement.core.middleware.DomainErrorMiddleware",

@@ -235,6 +235,12 @@ def build_ocds_release(*, tender: Tender, sequence: int) -> tuple[str, str]:
     return release["id"], ocds.dumps(release)
 
 
+def publication_error_text(error: PublicationDataError) -> str:
+    """The builders' refusal in the reader's language (the builders are Django-free and write
+    English; their message templates are in the tenders catalogue)."""
+    return _(error.template) % error.params if error.params else _(error.template)
+
+
 def publication_problems(tender: Tender, *, at: datetime | None = None) -> list[tuple[str, str]]:
     """What keeps the notices of ``tender`` from being built (empty when they can be)."""
     try:
@@ -252,7 +258,7 @@ def publication_problems(tender: Tender, *, at: datetime | None = None) -> list[
             (
                 error.field,
                 _("The notice cannot be built: %(field)s: %(message)s")
-                % {"field": error.field, "message": error.message},
+                % {"field": error.field, "message": publication_error_text(error)},
             )
         ]
     return []

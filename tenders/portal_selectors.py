@@ -31,6 +31,7 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, LessThan
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from procurement.core.errors import DomainError, ErrorCode
 from procurement.core.models import Organisation
@@ -269,7 +270,7 @@ def tender_cpv_filter(*, prefix: str) -> Q:
     """A CPV prefix (``4521``) matches the subtree: main code, additional codes or a lot's code."""
     digits = prefix.split("-", 1)[0]
     if not digits.isdigit():
-        raise DomainError("A CPV search takes the digits of a CPV code, e.g. 4521.", field="cpv")
+        raise DomainError(_("A CPV search takes the digits of a CPV code, e.g. 4521."), field="cpv")
     if uses_cpv_code_table():
         return _cpv_filter_indexed(digits)
     return _cpv_filter_portable(digits)
@@ -595,7 +596,9 @@ def tender_portal_get(*, reference: str) -> Tender:
         .first()
     )
     if tender is None:
-        raise PortalNotFoundError(f"No published tender with the reference {reference!r}.")
+        raise PortalNotFoundError(
+            _("No published tender with the reference %(ref)s.") % {"ref": repr(reference)}
+        )
     return tender
 
 
@@ -690,7 +693,7 @@ def document_version_public_get(*, public_id: Any) -> DocumentVersion:
         .first()
     )
     if version is None:
-        raise PortalNotFoundError("No such published tender document.")
+        raise PortalNotFoundError(_("No such published tender document."))
     return version
 
 
@@ -704,15 +707,21 @@ def tender_public_by_ocid(*, ocid: str) -> Tender:
     """Raises PortalNotFoundError when ``ocid`` is not ours or its tender is not public."""
     prefix = f"{settings.ZUSCHLAG_OCID_PREFIX}-"
     if not ocid.startswith(prefix):
-        raise PortalNotFoundError(f"{ocid!r} is not an OCID of this service.")
+        raise PortalNotFoundError(
+            _("%(ocid)s is not an OCID of this service.") % {"ocid": repr(ocid)}
+        )
     # The ocid ends in the tender's public UUID (Tender.ocid, tenders.publication.ocds.ocid).
     try:
         public_id = uuid.UUID(ocid[len(prefix) :])
     except ValueError:
-        raise PortalNotFoundError(f"{ocid!r} is not an OCID of this service.") from None
+        raise PortalNotFoundError(
+            _("%(ocid)s is not an OCID of this service.") % {"ocid": repr(ocid)}
+        ) from None
     tender = tender_public_queryset().filter(public_id=public_id).first()
     if tender is None:
-        raise PortalNotFoundError(f"No published tender with the OCID {ocid!r}.")
+        raise PortalNotFoundError(
+            _("No published tender with the OCID %(ocid)s.") % {"ocid": repr(ocid)}
+        )
     return tender
 
 
@@ -731,7 +740,9 @@ def tender_ocds_package(*, tender: Tender, uri: str) -> dict[str, Any]:
         # Stored either as a bare release or already wrapped in a package.
         releases.extend(document["releases"] if "releases" in document else [document])
     if not releases:
-        raise PortalNotFoundError(f"No OCDS release has been published for {tender.reference}.")
+        raise PortalNotFoundError(
+            _("No OCDS release has been published for %(ref)s.") % {"ref": tender.reference}
+        )
     site = settings.SITE_URL.rstrip("/")
     return release_package(
         releases,
@@ -761,7 +772,9 @@ def tender_public_by_reference(*, reference: str) -> Tender:
     """Raises PortalNotFoundError for unknown or unpublished tenders."""
     tender = tender_public_queryset().filter(reference=reference).first()
     if tender is None:
-        raise PortalNotFoundError(f"No published tender with the reference {reference!r}.")
+        raise PortalNotFoundError(
+            _("No published tender with the reference %(ref)s.") % {"ref": repr(reference)}
+        )
     return tender
 
 
@@ -776,7 +789,9 @@ def tender_eforms_notice(*, tender: Tender) -> TenderPublication:
         .first()
     )
     if publication is None:
-        raise PortalNotFoundError(f"No eForms notice has been published for {tender.reference}.")
+        raise PortalNotFoundError(
+            _("No eForms notice has been published for %(ref)s.") % {"ref": tender.reference}
+        )
     return publication
 
 

@@ -1,20 +1,29 @@
 """Every upload path refuses an over-limit body with a clear message and leaves nothing behind.
 
 Paths: tender documents (officer page, multipart), invoices (AP page multipart, API raw body,
-mail-in), sealed bids (API raw body). Each test points the private storage at an empty temporary
-folder so "no file left behind" is checked on the real filesystem.
+mail-in, supplier's corrected invoice), sealed bids (API raw body, also used by the bid page),
+answers to document requests. Each test points the private storage at an empty temporary
+folder so "no file left behind" is checked on the real filesystem. A Content-Length that is not
+a whole number of bytes is refused with 400 on every path, one that is over the limit with 413,
+both before any of the body is read.
 """
 
 from __future__ import annotations
 
 import mailbox
+from collections.abc import Callable
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+
+from procurement.core.uploads import FORM_SLACK, ContentLengthError, declared_length
 
 pytestmark = pytest.mark.django_db
 
@@ -279,3 +288,227 @@ def test_invoice_ap_upload_one_file_over_the_limit_loses_only_that_file(settings
     assert str(len(good_bytes) + 100) in by_file["big.xml"]["error"]
     assert by_file["good.xml"]["ok"] is True
     assert list(Invoice.objects.values_list("number", flat=True)) == ["RE-OK-1"]
+
+
+# ------------------------------------------- a declared length that is no length, or too large
+
+
+@dataclass
+class UploadEndpoint:
+    path: str
+    user: Any
+    content_type: str
+    body: bytes
+    stored: Callable[[], int]  # rows that an accepted upload would add
+    largest: Callable[[Any], int]  # the largest declared length accepted, from the settings
+    headers: dict[str, str] = dataclass_field(default_factory=dict)
+
+
+def _bid_api(authority, officer, approver, bidder) -> UploadEndpoint:
+    from bids.crypto import MEDIA_TYPE
+    from bids.models import Bid
+    from tests.bids.sealed import seal, sealed_tender
+
+    tender, _members = sealed_tender(authority=authority, officer=officer, approver=approver)
+    return UploadEndpoint(
+        path=f"/api/v1/tenders/{tender.reference}/lots/1/bids",
+        user=bidder,
+        content_type=MEDIA_TYPE,
+        body=seal(tender, b"offer"),
+        stored=Bid.objects.count,
+        largest=lambda settings: settings.ZUSCHLAG_MAX_BID_BYTES,
+    )
+
+
+def _tender_document(authority, officer, approver, bidder) -> UploadEndpoint:
+    from tenders.models import DocumentVersion
+    from tests.tenders.factories import draft_tender
+
+    tender = draft_tender(authority=authority, officer=officer, documents=False)
+    body, content_type = _multipart("file", "plan.pdf", PDF, title="Pläne")
+    return UploadEndpoint(
+        path=reverse("officer-document-add", kwargs={"pk": tender.pk}),
+        user=officer,
+        content_type=content_type,
+        body=body,
+        stored=DocumentVersion.objects.count,
+        largest=lambda settings: settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + FORM_SLACK,
+    )
+
+
+def _invoice_staff():
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    supplier = f.german_supplier()
+    return f, buyer, supplier, f.ap_staff(buyer)
+
+
+def _ap_upload(authority, officer, approver, bidder) -> UploadEndpoint:
+    from invoicing.models import Invoice
+
+    f, buyer, supplier, staff = _invoice_staff()
+    xml = f.invoice_xml(seller=supplier, buyer=buyer, number="CL-1")
+    body, content_type = _multipart("files", "rechnung.xml", xml)
+    return UploadEndpoint(
+        path=reverse("ap-upload"),
+        user=staff["clerk"],
+        content_type=content_type,
+        body=body,
+        stored=Invoice.objects.count,
+        largest=lambda settings: (
+            settings.ZUSCHLAG_MAX_UPLOAD_FILES * settings.ZUSCHLAG_MAX_INVOICE_BYTES + FORM_SLACK
+        ),
+        headers={"HTTP_ACCEPT": "application/json"},
+    )
+
+
+def _invoice_api(authority, officer, approver, bidder) -> UploadEndpoint:
+    from invoicing.models import Invoice
+
+    f, buyer, supplier, staff = _invoice_staff()
+    return UploadEndpoint(
+        path="/api/invoices/",
+        user=staff["clerk"],
+        content_type="application/xml",
+        body=f.invoice_xml(seller=supplier, buyer=buyer, number="CL-2"),
+        stored=Invoice.objects.count,
+        largest=lambda settings: settings.ZUSCHLAG_MAX_INVOICE_BYTES,
+    )
+
+
+def _supplier_resubmission(authority, officer, approver, bidder) -> UploadEndpoint:
+    from invoicing.models import Invoice
+    from invoicing.services.intake import invoice_receive
+    from procurement.core.roles import Role
+    from tests.factories import person
+
+    f, buyer, supplier, _staff = _invoice_staff()
+    rejected = invoice_receive(
+        buyer=buyer,
+        source=f.invoice_xml(seller=supplier, buyer=buyer, number="CL-3"),
+        channel=Invoice.Channel.PORTAL,
+        supplier=supplier,
+    ).invoice
+    xml = f.invoice_xml(seller=supplier, buyer=buyer, number="CL-3-KORR")
+    body, content_type = _multipart("file", "korrektur.xml", xml)
+    return UploadEndpoint(
+        path=reverse("supplier-invoice", kwargs={"public_id": rejected.public_id}),
+        user=person(supplier, Role.BIDDER_ADMIN),
+        content_type=content_type,
+        body=body,
+        stored=Invoice.objects.count,
+        largest=lambda settings: settings.ZUSCHLAG_MAX_INVOICE_BYTES + FORM_SLACK,
+    )
+
+
+def _document_request_answer(authority, officer, approver, bidder) -> UploadEndpoint:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from bids.models import DocumentRequest
+    from bids.services.evaluation import document_request_create
+    from tests.bids.factories_award import bidder_user, opened_tender
+
+    _tender, (bid,) = opened_tender(authority=authority, officer=officer, prices=["100"])
+    request = document_request_create(
+        bid_id=bid.pk, actor=officer, text="Nachweis", due_at=timezone.now() + timedelta(days=3)
+    )
+    body, content_type = _multipart("document", "nachweis.pdf", PDF, note="anbei")
+    return UploadEndpoint(
+        path=reverse("bidder-document-request", kwargs={"public_id": request.public_id}),
+        user=bidder_user(bid),
+        content_type=content_type,
+        body=body,
+        stored=lambda: DocumentRequest.objects.exclude(response="").count(),
+        largest=lambda settings: settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + FORM_SLACK,
+    )
+
+
+ENDPOINTS = {
+    "bid-api": _bid_api,  # the bid page's upload posts here too
+    "tender-document": _tender_document,
+    "ap-upload": _ap_upload,
+    "invoice-api": _invoice_api,
+    "supplier-resubmission": _supplier_resubmission,
+    "document-request-answer": _document_request_answer,
+}
+
+
+@pytest.mark.parametrize("endpoint", ENDPOINTS)
+@pytest.mark.parametrize(
+    ("declared", "status"),
+    [
+        ("abc", 400),
+        ("12kB", 400),
+        ("-5", 400),
+        ("+5", 400),
+        ("1_000", 400),
+        ("oversized", 413),
+        ("9" * 5000, 413),
+    ],
+)
+def test_upload_with_a_wrong_content_length_is_refused_clearly(
+    endpoint, declared, status, authority, officer, approver, bidder, settings, storage_dir
+):
+    target = ENDPOINTS[endpoint](authority, officer, approver, bidder)
+    if declared == "oversized":
+        declared = str(target.largest(settings) + 1)
+    before = target.stored()
+    client = Client()
+    client.force_login(target.user)
+    response, read = _post_declaring(
+        client,
+        target.path,
+        target.body,
+        target.content_type,
+        declared,
+        HTTP_ACCEPT_LANGUAGE="en",
+        **target.headers,
+    )
+    assert response.status_code == status, response.content[:500]
+    text = response.content.decode()
+    if status == 400:
+        assert "Content-Length" in text
+    else:
+        assert "limit" in text or "larger" in text or "large" in text
+    assert read == 0  # refused before any of the body was read
+    assert target.stored() == before
+
+
+def _post_declaring(client: Client, path: str, body: bytes, content_type: str, declared: str, **h):
+    from django.test.client import RequestFactory
+
+    environ = RequestFactory()._base_environ(
+        PATH_INFO=path,
+        REQUEST_METHOD="POST",
+        CONTENT_TYPE=content_type,
+        CONTENT_LENGTH=declared,
+        HTTP_COOKIE="; ".join(f"{k}={v.value}" for k, v in client.cookies.items()),
+        **h,
+    )
+    counting = _CountingInput(body)
+    environ["wsgi.input"] = counting
+    return client.handler(environ), counting.read_bytes
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(None, None), ("", None), ("0", 0), ("1234", 1234), ("9" * 5000, 10**18)],
+)
+def test_declared_length_reads_only_whole_numbers(rf, value, expected):
+    request = rf.post("/", data=b"", content_type="application/octet-stream")
+    request.META.pop("CONTENT_LENGTH", None)
+    if value is not None:
+        request.META["CONTENT_LENGTH"] = value
+    assert declared_length(request) == expected
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "+1", " 1", "1 ", "1_0", "١٢", "1e3", "0x10"])
+def test_declared_length_refuses_anything_else(rf, value):
+    request = rf.post("/", data=b"", content_type="application/octet-stream")
+    request.META["CONTENT_LENGTH"] = value
+    with pytest.raises(ContentLengthError) as caught:
+        declared_length(request)
+    assert caught.value.status_code == 400

@@ -27,6 +27,7 @@ from bids.services.keys import member_key_register, service_signing_key
 from bids.services.log import log_entries
 from bids.services.opening import share_handover
 from bids.services.submission import bid_submit, bid_upload_receive, bid_withdraw
+from procurement.core.uploads import declared_length
 from tenders.models import Tender
 
 MAX_SHARE_BYTES = 64 * 1024
@@ -120,14 +121,13 @@ class BidSubmitApi(APIView):
     )
     def post(self, request: Request, reference: str, lot: int) -> HttpResponse:
         raw = request._request
-        length_header = raw.META.get("CONTENT_LENGTH")
         tender, upload = bid_upload_receive(
             tender_reference=reference,
             lot_number=lot,
             actor=request.user,
             stream=raw,
             content_type=raw.META.get("CONTENT_TYPE", ""),
-            content_length=int(length_header) if length_header not in (None, "") else None,
+            content_length=declared_length(raw),
         )
         organisation = request.query_params.get("organisation")
         bid = bid_submit(

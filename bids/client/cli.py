@@ -232,6 +232,28 @@ def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, s
     return cls(parts.hostname, parts.port, timeout=timeout), parts.path.rstrip("/")
 
 
+def _accept_language(args: argparse.Namespace) -> str:
+    """The language the service answers refusals in: --language, else the user's locale
+    (LANGUAGE, LC_ALL, LC_MESSAGES, LANG, as gettext reads them), else English."""
+    candidates = [getattr(args, "language", None)] + [
+        os.environ.get(name) for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG")
+    ]
+    for value in candidates:
+        # "de_DE.UTF-8", "fr_FR@euro", "de:en" -> "de"; "C" and "POSIX" name no language.
+        code = (value or "").split(":")[0].split(".")[0].split("@")[0].split("_")[0].lower()
+        if code.isalpha() and code not in ("c", "posix"):
+            return code
+    return "en"
+
+
+def _headers(args: argparse.Namespace, token: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Token {token}",
+        "User-Agent": USER_AGENT,
+        "Accept-Language": _accept_language(args),
+    }
+
+
 def _error_detail(response: http.client.HTTPResponse) -> str:
     body = response.read(64 * 1024)
     try:
@@ -246,7 +268,7 @@ def _fetch_tender_key(args: argparse.Namespace) -> HybridPublicKey:
     conn.request(
         "GET",
         f"{prefix}/api/v1/tenders/{quote(args.tender, safe='')}/opening-key",
-        headers={"Authorization": f"Token {args.token}", "User-Agent": USER_AGENT},
+        headers=_headers(args, args.token),
     )
     response = conn.getresponse()
     if response.status != 200:
@@ -306,10 +328,9 @@ def cmd_submit(args: argparse.Namespace) -> int:
         )
         conn.putrequest("POST", url)
         for name, value in (
-            ("Authorization", f"Token {token}"),
+            *_headers(args, token).items(),
             ("Content-Type", MEDIA_TYPE),
             ("Content-Length", str(length)),
-            ("User-Agent", USER_AGENT),
             ("Accept", "application/json"),
         ):
             conn.putheader(name, value)
@@ -354,7 +375,7 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
         "DELETE",
         f"{prefix}/api/v1/tenders/{quote(args.tender, safe='')}/lots/{quote(args.lot, safe='')}"
         f"/bids/{quote(args.bid, safe='')}",
-        headers={"Authorization": f"Token {token}", "User-Agent": USER_AGENT},
+        headers=_headers(args, token),
     )
     response = conn.getresponse()
     if response.status != 200:
@@ -430,6 +451,10 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--token", help="API token (default: $ZUSCHLAG_TOKEN)")
         p.add_argument("--timeout", type=float, default=300.0)
         p.add_argument("--receipt-output", help="where to save the receipt JSON")
+        p.add_argument(
+            "--language",
+            help="language of the service's messages, e.g. de or fr (default: your locale)",
+        )
         if name == "submit":
             p.add_argument("file")
             p.add_argument("--tender-key", help="opening key JSON (default: fetch from service)")

@@ -182,11 +182,13 @@ def header_parse(data: bytes) -> EnvelopeHeader:
             "not an encrypted bid envelope: the file does not start with the envelope magic "
             "bytes (plain, unencrypted files are refused)",
             code=CryptoErrorCode.ENVELOPE_NOT_ENCRYPTED,
+            reason="no_magic",
         )
     if len(data) < HEADER_LEN:
         raise EnvelopeFormatError(
             f"envelope header incomplete: {len(data)} of {HEADER_LEN} bytes",
             code=CryptoErrorCode.ENVELOPE_TRUNCATED,
+            params={"size": len(data)},
         )
     version, suite, chunk_log2, flags = data[8], data[9], data[10], data[11]
     if version != VERSION:
@@ -394,12 +396,15 @@ class EnvelopeOpener:
         if header.key_id != private_key.key_id:
             raise WrongRecipientError(
                 f"envelope is sealed for key {header.key_id_hex}, not for the supplied key "
-                f"{private_key.public_key.key_id_hex} (wrong recipient or wrong tender)"
+                f"{private_key.public_key.key_id_hex} (wrong recipient or wrong tender)",
+                params={"got": header.key_id_hex, "expected": private_key.public_key.key_id_hex},
             )
         try:
             ss_x = private_key.x25519_exchange(header.x25519_ephemeral)
         except KeyFormatError as exc:
-            raise EnvelopeTamperedError(f"envelope header rejected: {exc}") from exc
+            raise EnvelopeTamperedError(
+                f"envelope header rejected: {exc}", reason="header_altered"
+            ) from exc
         ss_m = private_key.mlkem_decapsulate(header.mlkem_ciphertext)
         key, commitment, self._header_hash = _derive(
             header=header.raw,
@@ -411,7 +416,8 @@ class EnvelopeOpener:
         if not hmac.compare_digest(commitment, preamble[HEADER_LEN:PREAMBLE_LEN]):
             raise EnvelopeTamperedError(
                 "envelope header or key commitment was altered (key check failed before any "
-                "content was decrypted)"
+                "content was decrypted)",
+                reason="header_altered",
             )
         self.header = header
         self._aead = AESGCM(key)
@@ -429,23 +435,37 @@ class EnvelopeOpener:
         if plain is not None:
             self.index += 1
             return plain
-        raise EnvelopeTamperedError(self._diagnose(index, data, last))
+        raise self._diagnose(index, data, last)
 
-    def _diagnose(self, index: int, data: bytes, last: bool) -> str:
+    def _diagnose(self, index: int, data: bytes, last: bool) -> EnvelopeTamperedError:
         # Only on the failure path: a few extra trial decryptions buy a precise message.
         if last and self._try(index, data, False) is not None:
-            return (
+            return EnvelopeTamperedError(
                 f"envelope truncated: chunk {index} is not the final chunk but the stream ends "
-                "there (chunks were cut off)"
+                "there (chunks were cut off)",
+                reason="cut_off",
+                params={"index": index},
             )
         if not last and self._try(index, data, True) is not None:
-            return f"envelope has data after its final chunk {index} (bytes appended or spliced)"
+            return EnvelopeTamperedError(
+                f"envelope has data after its final chunk {index} (bytes appended or spliced)",
+                reason="appended",
+                params={"index": index},
+            )
         for other in range(max(0, index - 16), index + 17):
             if other != index:
                 for flag in (last, not last):
                     if self._try(other, data, flag) is not None:
-                        return f"envelope chunks reordered: chunk {other} found at position {index}"
-        return f"envelope chunk {index} failed authentication: ciphertext changed or corrupted"
+                        return EnvelopeTamperedError(
+                            f"envelope chunks reordered: chunk {other} found at position {index}",
+                            reason="reordered",
+                            params={"index": other, "position": index},
+                        )
+        return EnvelopeTamperedError(
+            f"envelope chunk {index} failed authentication: ciphertext changed or corrupted",
+            reason="chunk_changed",
+            params={"index": index},
+        )
 
 
 def envelope_decrypt(
@@ -473,7 +493,7 @@ def envelope_decrypt(
     current = _read_exact(source, sealed_len)
     if len(current) < TAG_LEN:
         raise EnvelopeTamperedError(
-            "envelope truncated: no complete chunk after the header",
+            "envelope truncated: no complete chunk after the header", reason="cut_off"
         )
     while True:
         digest.update(current)
@@ -482,7 +502,9 @@ def envelope_decrypt(
         last = not following
         if len(current) < TAG_LEN:
             raise EnvelopeTamperedError(
-                f"envelope truncated: chunk {opener.index} is shorter than its tag"
+                f"envelope truncated: chunk {opener.index} is shorter than its tag",
+                reason="cut_off",
+                params={"index": opener.index},
             )
         plain = opener.open_chunk(current, last=last)
         sink.write(plain)
@@ -496,7 +518,8 @@ def envelope_decrypt(
     ):
         raise EnvelopeTamperedError(
             f"stored ciphertext hashes to {ciphertext_sha256}, but {expected_sha256} was "
-            "recorded at receipt: the stored file was replaced after submission"
+            "recorded at receipt: the stored file was replaced after submission",
+            reason="replaced",
         )
     return EnvelopeInfo(
         key_id=opener.header.key_id_hex,
@@ -563,7 +586,9 @@ class EnvelopeStreamCheck:
             if self._expected is not None and header.key_id != self._expected:
                 raise WrongRecipientError(
                     f"envelope is sealed for key {header.key_id_hex}, but this tender's opening "
-                    f"key is {self._expected.hex()}: encrypt with the tender's published key"
+                    f"key is {self._expected.hex()}: encrypt with the tender's published key",
+                    reason="other_tender",
+                    params={"got": header.key_id_hex, "expected": self._expected.hex()},
                 )
             self.header = header
             data = bytes(self._head[PREAMBLE_LEN:])
@@ -582,6 +607,7 @@ class EnvelopeStreamCheck:
                 "envelope body does not look encrypted (byte distribution far from random): "
                 "plain content behind an envelope header is refused",
                 code=CryptoErrorCode.ENVELOPE_NOT_ENCRYPTED,
+                reason="not_random",
             )
 
     def finish(self) -> EnvelopeInfo:
@@ -591,6 +617,7 @@ class EnvelopeStreamCheck:
                 f"upload too short for an envelope ({self.size} bytes, the header alone is "
                 f"{PREAMBLE_LEN})",
                 code=CryptoErrorCode.ENVELOPE_TRUNCATED,
+                params={"size": self.size},
             )
         if not self._sampled:
             self._check_randomness()
@@ -602,6 +629,7 @@ class EnvelopeStreamCheck:
                 f"envelope length {self.size} is not a valid sequence of chunks "
                 "(truncated or padded upload)",
                 code=CryptoErrorCode.ENVELOPE_TRUNCATED,
+                params={"size": self.size},
             )
         total_chunks = chunks + (1 if rest else 0)
         return EnvelopeInfo(
@@ -634,11 +662,13 @@ def envelope_receive(
         raise EnvelopeFormatError(
             "upload without Content-Length refused: send the envelope's exact size",
             code=CryptoErrorCode.ENVELOPE_FORMAT,
+            reason="no_length",
         )
     if content_length > max_size:
         raise EnvelopeFormatError(
             f"envelope of {content_length} bytes exceeds the limit of {max_size} bytes",
             code=CryptoErrorCode.ENVELOPE_TOO_LARGE,
+            params={"size": content_length, "limit": max_size},
         )
     check = EnvelopeStreamCheck(expected_key_id=expected_key_id)
     left = content_length
@@ -648,6 +678,8 @@ def envelope_receive(
             raise EnvelopeFormatError(
                 f"upload ended after {content_length - left} of {content_length} bytes",
                 code=CryptoErrorCode.ENVELOPE_TRUNCATED,
+                reason="upload_ended",
+                params={"received": content_length - left, "expected": content_length},
             )
         left -= len(piece)
         check.feed(piece)

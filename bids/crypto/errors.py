@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 
@@ -22,14 +23,29 @@ class CryptoErrorCode(StrEnum):
 
 
 class BidCryptoError(Exception):
-    """Base class: ``code`` is machine-readable, ``str(error)`` is for people."""
+    """Base class: ``code`` is machine-readable, ``str(error)`` is the English technical text
+    (logs, the offline client, tests).
+
+    ``reason`` (a short key, empty for the code's general case) and ``params`` (numbers, key ids)
+    let the Django side write the message again in the reader's language
+    (``bids.errors.crypto_error_text``): this package stays free of Django and gettext.
+    """
 
     code: CryptoErrorCode = CryptoErrorCode.ENVELOPE_FORMAT
 
-    def __init__(self, message: str, *, code: CryptoErrorCode | None = None) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: CryptoErrorCode | None = None,
+        reason: str = "",
+        params: Mapping[str, int | str] | None = None,
+    ) -> None:
         super().__init__(message)
         if code is not None:
             self.code = code
+        self.reason = reason
+        self.params: dict[str, int | str] = dict(params or {})
 
     @property
     def message(self) -> str:
@@ -84,5 +100,5 @@ class LogChainError(BidCryptoError):
     code = CryptoErrorCode.LOG_BROKEN
 
     def __init__(self, message: str, *, position: int | None = None) -> None:
-        super().__init__(message)
+        super().__init__(message, params={} if position is None else {"position": position})
         self.position = position

@@ -272,25 +272,32 @@ def opening_key_recover(
         if share.key_id != wrapped.key_id or share.binding != wrapped.binding:
             raise ShareError(
                 f"share {share.index} belongs to key {share.key_id} ({share.binding}), "
-                f"not to this opening key {wrapped.key_id} ({wrapped.binding})"
+                f"not to this opening key {wrapped.key_id} ({wrapped.binding})",
+                reason="other_key",
+                params={"index": share.index},
             )
         if share.threshold != wrapped.threshold or share.shares != wrapped.shares:
             raise ShareError(
                 f"share {share.index} says {share.threshold} of {share.shares}, the key says "
-                f"{wrapped.threshold} of {wrapped.shares}"
+                f"{wrapped.threshold} of {wrapped.shares}",
+                reason="other_key",
+                params={"index": share.index},
             )
     indices = [s.index for s in shares]
     duplicates = sorted({i for i in indices if indices.count(i) > 1})
     if duplicates:
         raise ShareError(
             f"share index {', '.join(map(str, duplicates))} supplied more than once: "
-            "each committee member's share counts once"
+            "each committee member's share counts once",
+            reason="duplicate",
+            params={"shares": ", ".join(map(str, duplicates))},
         )
     if len(shares) < wrapped.threshold:
         raise ShareError(
             f"{wrapped.threshold} of {wrapped.shares} shares are needed to open, "
             f"only {len(shares)} supplied",
             code=CryptoErrorCode.SHARES_INSUFFICIENT,
+            params={"needed": wrapped.threshold, "given": len(shares)},
         )
     points = {s.index: s.value for s in shares}
     ordered = sorted(points)
@@ -319,6 +326,8 @@ def opening_key_recover(
             f"share {', '.join(map(str, bad))} is wrong or was altered (it does not agree with "
             "the other shares)",
             code=CryptoErrorCode.SHARES_WRONG,
+            reason="disagrees",
+            params={"shares": ", ".join(map(str, bad))},
         )
     assert key is not None
     if key.public_key.key_id_hex != wrapped.key_id or (

@@ -121,7 +121,9 @@ def award_approve(*, decision_id: int, actor: Any) -> AwardDecision:
         role=Role.APPROVER,
     )
     if decision.state != AwardState.PROPOSED:
-        raise ConflictError(_("This decision is “%s”, not proposed.") % decision.state)
+        raise ConflictError(
+            _("This decision is “%s”, not proposed.") % decision.get_state_display()
+        )
     decision.approve(by=actor)
     decision.save(update_fields=["state", "approved_by", "approved_at"])
     return decision
@@ -139,7 +141,9 @@ def award_reject(*, decision_id: int, actor: Any, reason: str) -> AwardDecision:
     if not reason.strip():
         raise ValidationFailedError(_("Say why the proposal is rejected."), field="reason")
     if decision.state != AwardState.PROPOSED:
-        raise ConflictError(_("This decision is “%s”, not proposed.") % decision.state)
+        raise ConflictError(
+            _("This decision is “%s”, not proposed.") % decision.get_state_display()
+        )
     decision.reject(by=actor, reason=reason.strip())
     decision.save(update_fields=["state", "rejection_reason"])
     return decision

@@ -228,7 +228,9 @@ def bid_admit(*, bid_id: int, actor: Any) -> Bid:
     _require(actor, bid.tender, STAFF, _("Admitting a bid"))
     _require_opened(bid.tender, _("Admitting a bid"))
     if bid.state != BidState.OPENED:
-        raise ConflictError(_("Only an opened bid can be admitted (this one is “%s”).") % bid.state)
+        raise ConflictError(
+            _("Only an opened bid can be admitted (this one is “%s”).") % bid.get_state_display()
+        )
     if not bid.intact:
         raise ConflictError(
             _("The sealed bid was not intact; it can only be excluded (VgV §57 Abs. 1).")
@@ -327,7 +329,9 @@ def document_request_answer(
     if actor is None or not has_role(actor, bid.bidder, [Role.BIDDER_ADMIN, Role.BIDDER_USER]):
         raise TransitionForbiddenError(_("Only the bidder can answer its document request."))
     if request.state != DocumentRequestState.OPEN:
-        raise ConflictError(_("This request is no longer open (“%s”).") % request.state)
+        raise ConflictError(
+            _("This request is no longer open (“%s”).") % request.get_state_display()
+        )
     if request.due_at <= timezone.now():
         raise ConflictError(
             _("The deadline of this request passed on %(due)s; the answer is refused.")
@@ -397,7 +401,9 @@ def quality_score_record(
     if evaluation.state != EvaluationState.SCORING:
         raise ConflictError(_("The ranking is done; scores can no longer change."))
     if bid.state != BidState.ADMITTED:
-        raise ConflictError(_("Only admitted bids are scored (this one is “%s”).") % bid.state)
+        raise ConflictError(
+            _("Only admitted bids are scored (this one is “%s”).") % bid.get_state_display()
+        )
     criterion = next(
         (c for c in criteria_for(tender, bid.lot_number) if c.pk == criterion_id), None
     )

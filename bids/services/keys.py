@@ -15,7 +15,13 @@ from bids.crypto import (
     ServiceSigningKey,
     opening_key_generate,
 )
-from bids.errors import BidConflictError, BidError, BidForbiddenError, ErrorCode
+from bids.errors import (
+    BidConflictError,
+    BidError,
+    BidForbiddenError,
+    ErrorCode,
+    crypto_error_text,
+)
 from bids.models import EncryptedShare, MemberKey, OpeningKey
 from procurement.core.roles import Role, organisations_with_role
 from tenders.models import Tender, TenderState
@@ -88,7 +94,9 @@ def member_key_register(*, user: Any, public_key_json: str | bytes, label: str =
     try:
         key = HybridPublicKey.from_json(public_key_json)
     except BidCryptoError as exc:
-        raise BidError(_("The public key is not valid: %(e)s") % {"e": exc}) from exc
+        raise BidError(
+            _("This public key cannot be registered. %(e)s") % {"e": crypto_error_text(exc)}
+        ) from exc
     existing = MemberKey.objects.filter(kid=key.key_id_hex).first()
     if existing is not None:
         if existing.user_id != user.pk:

@@ -21,7 +21,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import transaction
 from django.db.models import Max
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from bids.crypto import (
@@ -38,7 +38,13 @@ from bids.crypto import (
     share_decrypt,
 )
 from bids.crypto.envelope import MAGIC
-from bids.errors import BidConflictError, BidError, BidForbiddenError, ErrorCode
+from bids.errors import (
+    BidConflictError,
+    BidError,
+    BidForbiddenError,
+    ErrorCode,
+    crypto_error_text,
+)
 from bids.models import Bid, BidState, EncryptedShare, OpeningKey, OpeningSession, OpeningState
 from bids.models.bid import opened_path
 from bids.models.opening import ShareHandover
@@ -141,8 +147,8 @@ def opening_start(*, tender_id: int, actor: Any) -> OpeningSession:
         )
     except LogChainError as exc:
         raise BidConflictError(
-            _("The bid log of tender %(ref)s is broken: %(e)s. The opening is refused.")
-            % {"ref": tender.reference, "e": exc},
+            _("The bid log of tender %(ref)s fails its check. %(e)s The opening is refused.")
+            % {"ref": tender.reference, "e": crypto_error_text(exc)},
             code=ErrorCode.LOG_BROKEN,
         ) from exc
     _check_log_matches_bids(tender=tender, entries=entries)
@@ -251,7 +257,7 @@ def _share_handover(*, tender_id: int, actor: Any, body: bytes) -> dict[str, Any
     try:
         share = _parse_share(session, body)
     except BidCryptoError as exc:
-        raise BidError(_("The share is not valid: %(e)s") % {"e": exc}, code=str(exc.code)) from exc
+        raise BidError(crypto_error_text(exc), code=str(exc.code)) from exc
     if share.key_id != opening_key.kid or share.binding != opening_key.binding:
         raise BidError(
             _("This share belongs to another opening key (%(binding)s), not to %(ref)s.")
@@ -280,10 +286,10 @@ def _share_handover(*, tender_id: int, actor: Any, body: bytes) -> dict[str, Any
             # tender and the bids are untouched. Another member's share, or the officer
             # resetting the hand-overs, lets the opening go on.
             problem = _(
-                "The %(n)d shares handed over do not rebuild the opening key: %(e)s. The bids "
+                "The %(n)d shares handed over do not rebuild the opening key. %(e)s The bids "
                 "stay sealed; another committee member can hand over a share, or an officer "
                 "resets the hand-overs."
-            ) % {"n": present, "e": exc}
+            ) % {"n": present, "e": crypto_error_text(exc)}
         else:
             del key
             complete = True
@@ -378,8 +384,13 @@ def _open_one(*, bid_id: int, key: HybridPrivateKey) -> None:
                         expected_sha256=bid.ciphertext_sha256,
                     )
                 plaintext_size = info.plaintext_size
-            except (BidCryptoError, OSError) as exc:
-                error = str(exc)
+            except BidCryptoError as exc:
+                # Read only in the opening record, which is written in German (record.py).
+                with translation.override("de"):
+                    error = crypto_error_text(exc)
+            except OSError:
+                with translation.override("de"):
+                    error = _("The stored envelope could not be read.")
             bid.open(by=None, intact=not error, ciphertext_sha256=bid.ciphertext_sha256)
             bid.opening_error = error
             bid.plaintext_size = plaintext_size
@@ -431,11 +442,13 @@ def opening_run(*, session_id: int) -> OpeningSession:
     try:
         log_verify(tender=tender.reference, entries=entries, expected_head=session.log_head)
     except LogChainError as exc:
-        OpeningSession.objects.filter(pk=session.pk).update(last_error=str(exc))
-        raise BidConflictError(
-            _("The bid log changed since the opening started: %(e)s") % {"e": exc},
+        conflict = BidConflictError(
+            _("The bid log changed since the opening started. %(e)s")
+            % {"e": crypto_error_text(exc)},
             code=ErrorCode.LOG_BROKEN,
-        ) from exc
+        )
+        OpeningSession.objects.filter(pk=session.pk).update(last_error=conflict.message)
+        raise conflict from exc
     opening_key = OpeningKey.objects.get(tender=tender)
     key = _recover(
         opening_key=opening_key,

@@ -36,6 +36,7 @@ from bids.errors import (
     ErrorCode,
     LengthRequiredError,
     UnsupportedMediaTypeError,
+    crypto_error_text,
 )
 from bids.models import Bid, BidState, OpeningKey
 from bids.models.bid import ciphertext_path
@@ -237,7 +238,7 @@ def bid_upload_receive(
             sink.sync()
     except BidCryptoError as exc:
         path.unlink(missing_ok=True)
-        raise BidError(str(exc), code=str(exc.code)) from exc
+        raise BidError(crypto_error_text(exc), code=str(exc.code)) from exc
     except BaseException:
         path.unlink(missing_ok=True)
         raise

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from invoicing import selectors
 from invoicing.api.serializers import InvoiceOut
-from invoicing.errors import InvoiceForbiddenError
+from invoicing.errors import InvoiceForbiddenError, InvoiceTooLargeError
 from invoicing.models import Invoice
 from invoicing.services import workflow
 from invoicing.services.intake import invoice_receive
@@ -17,6 +19,7 @@ from invoicing.services.matching import invoice_match
 from invoicing.services.storage import CHUNK
 from invoicing.views.access import inbox_for_post, invoice_for
 from procurement.core.errors import ValidationFailedError
+from procurement.core.uploads import declared_length
 
 
 def _body(request: Request):
@@ -42,6 +45,14 @@ class InvoiceListCreateApi(APIView):
         """Raw XML or PDF as the body (any Content-Type; it is sniffed). ``?buyer=<uuid>``
         chooses the inbox when the caller may post to several. 201 new, 200 same bytes again."""
         buyer, supplier = inbox_for_post(user=request.user, buyer=request.query_params.get("buyer"))
+        limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+        if (declared_length(request._request) or 0) > limit:
+            # Refused before a byte is read; a body without a declared length is cut off at
+            # the limit while it is spooled.
+            raise InvoiceTooLargeError(
+                _("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit},
+                field="file",
+            )
         received = invoice_receive(
             buyer=buyer,
             source=_body(request),
@@ -68,7 +79,7 @@ class InvoiceReportApi(APIView):
         invoice = invoice_for(user=request.user, public_id=public_id)
         report = getattr(invoice, "validation_report", None)
         if report is None:
-            raise ValidationFailedError("This invoice has no validation report yet.")
+            raise ValidationFailedError(_("This invoice has no validation report yet."))
         if fmt == "xml":
             return HttpResponse(report.report_xml, content_type="application/xml")
         if fmt == "html":
@@ -94,5 +105,5 @@ class InvoiceActionApi(APIView):
         elif action == "mark-paid":
             invoice = workflow.invoice_mark_paid(invoice_id=invoice.pk, actor=actor)
         else:
-            raise InvoiceForbiddenError(f"Unknown action {action!r}.")
+            raise InvoiceForbiddenError(_("Unknown action %(action)s.") % {"action": repr(action)})
         return Response(InvoiceOut(invoice).data)

@@ -7,6 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from invoicing.errors import InvoiceForbiddenError
 from invoicing.models import BulkJob, Invoice
@@ -20,9 +21,9 @@ def bulk_job_create(
 ) -> BulkJob:
     """Queue ``action`` for the chosen invoices of ``buyer``'s inbox (others are ignored)."""
     if action not in BulkJob.Action.values:
-        raise InvoiceForbiddenError(f"Unknown bulk action {action!r}.")
+        raise InvoiceForbiddenError(_("Unknown bulk action %(action)s.") % {"action": repr(action)})
     if not has_role(actor, buyer, [Role.AP_CLERK, Role.AP_APPROVER]):
-        raise InvoiceForbiddenError("Only accounts-payable staff of the buyer can do this.")
+        raise InvoiceForbiddenError(_("Only accounts-payable staff of the buyer can do this."))
     ids = list(
         Invoice.objects.filter(buyer=buyer, pk__in=invoice_ids)
         .order_by("pk")

@@ -6,7 +6,8 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import has_transition_perm
 
 from invoicing.errors import InvoiceForbiddenError, InvoiceStateError, MatchingError
@@ -16,13 +17,13 @@ from procurement.core.roles import Role, has_role
 from workflows.audit import record
 
 CHECK_LABELS = {
-    "contract": _("Contract found"),
-    "contract_reference": _("Contract reference (BT-12)"),
-    "buyer_reference": _("Buyer reference / Leitweg-ID / service code (BT-10)"),
-    "order_reference": _("Order reference / engagement number (BT-13)"),
-    "seller": _("Seller identity (BT-31 VAT id / BT-30 SIRET)"),
-    "currency": _("Currency (BT-5)"),
-    "amount": _("Net amount (BT-109) within the contract's remaining value"),
+    "contract": gettext_lazy("Contract found"),
+    "contract_reference": gettext_lazy("Contract reference (BT-12)"),
+    "buyer_reference": gettext_lazy("Buyer reference / Leitweg-ID / service code (BT-10)"),
+    "order_reference": gettext_lazy("Order reference / engagement number (BT-13)"),
+    "seller": gettext_lazy("Seller identity (BT-31 VAT id / BT-30 SIRET)"),
+    "currency": gettext_lazy("Currency (BT-5)"),
+    "amount": gettext_lazy("Net amount (BT-109) within the contract's remaining value"),
 }
 
 
@@ -199,11 +200,11 @@ def invoice_assign_contract(*, invoice_id: int, contract_id: int, actor: Any) ->
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         _clerk(invoice, actor)
         if invoice.state not in (Invoice.State.VALID, Invoice.State.DISPUTED):
-            raise InvoiceStateError("Only valid or disputed invoices can be matched.")
+            raise InvoiceStateError(_("Only valid or disputed invoices can be matched."))
         contract = contract_get(contract_id=contract_id)
         if contract is None or contract.authority_id != invoice.buyer_id:
             raise MatchingError(
-                "This contract does not belong to the invoice's buyer.", field="contract"
+                _("This contract does not belong to the invoice's buyer."), field="contract"
             )
         invoice.contract_id = contract.pk
         _refresh(invoice)
@@ -222,20 +223,25 @@ def invoice_override_mismatch(*, invoice_id: int, field: str, reason: str, actor
     reason = (reason or "").strip()
     if len(reason) < 5:
         raise MatchingError(
-            "Give a reason (at least a few words) for accepting this difference.", field="reason"
+            _("Give a reason (at least a few words) for accepting this difference."),
+            field="reason",
         )
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(pk=invoice_id)
         _clerk(invoice, actor)
         if invoice.state not in (Invoice.State.VALID, Invoice.State.DISPUTED):
-            raise InvoiceStateError("Only valid or disputed invoices can be matched.")
+            raise InvoiceStateError(_("Only valid or disputed invoices can be matched."))
         rows = _refresh(invoice)
         failing = {r["field"] for r in rows if not r["ok"]}
         if field not in failing:
-            raise MatchingError(f"Field {field!r} has no mismatch to override.", field="field")
+            raise MatchingError(
+                _("%(field)s has no difference to accept.")
+                % {"field": CHECK_LABELS.get(field, field)},
+                field="field",
+            )
         if field == "contract":
             raise MatchingError(
-                "Assign a contract first; a missing contract cannot be waived.", field="field"
+                _("Assign a contract first; a missing contract cannot be waived."), field="field"
             )
         MatchOverride.objects.update_or_create(
             invoice=invoice, field=field, defaults={"reason": reason, "by": actor}
@@ -258,14 +264,14 @@ def invoice_match(*, invoice_id: int, actor: Any) -> Invoice:
         _clerk(invoice, actor)
         if invoice.state not in (Invoice.State.VALID, Invoice.State.DISPUTED):
             raise InvoiceStateError(
-                f"Invoice is {invoice.get_state_display()}; only valid or disputed invoices can "
-                "be matched."
+                _("The invoice is %(state)s; only valid or disputed invoices can be matched.")
+                % {"state": invoice.get_state_display()}
             )
         rows = _refresh(invoice)
         open_rows = _open(rows)
         if invoice.contract_id is None or open_rows:
             names = ", ".join(r["label"] for r in open_rows) or str(CHECK_LABELS["contract"])
-            raise MatchingError(f"Unresolved differences: {names}.")
+            raise MatchingError(_("Unresolved differences: %(names)s.") % {"names": names})
         overrides = sum(1 for r in rows if "overridden" in r)
         invoice.match(by=actor, contract_id=invoice.contract_id, overrides=overrides)
         invoice.save(update_fields=["state", "contract_id", "match_result", "matched_at"])
@@ -274,7 +280,7 @@ def invoice_match(*, invoice_id: int, actor: Any) -> Invoice:
 
 def _clerk(invoice: Invoice, actor: Any) -> None:
     if not has_role(actor, invoice.buyer_id, [Role.AP_CLERK]):
-        raise InvoiceForbiddenError("Only an AP clerk of the buyer can match invoices.")
+        raise InvoiceForbiddenError(_("Only an AP clerk of the buyer can match invoices."))
 
 
 def can_match(invoice: Invoice, actor: Any) -> bool:

@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 from lxml import etree
 
@@ -111,8 +112,11 @@ def _group(invoices: list[Invoice]) -> list[Transfer]:
         iban = invoice.seller_iban or (invoice.supplier.iban if invoice.supplier else "")
         if not iban:
             raise PaymentDataError(
-                f"Invoice {invoice.number}: no payee IBAN (BT-84) in the invoice or supplier "
-                "record; it cannot be paid by credit transfer."
+                _(
+                    "Invoice %(number)s: no payee IBAN (BT-84) in the invoice or supplier "
+                    "record; it cannot be paid by credit transfer."
+                )
+                % {"number": invoice.number}
             )
         key = (iban, invoice.currency)
         if key not in groups:
@@ -127,8 +131,11 @@ def _group(invoices: list[Invoice]) -> list[Transfer]:
     for transfer in groups.values():
         if transfer.amount <= 0:
             raise PaymentDataError(
-                f"Credit notes to {transfer.creditor} ({transfer.currency}) exceed the invoices "
-                "released with them; release them together with invoices that cover them."
+                _(
+                    "Credit notes to %(creditor)s (%(currency)s) exceed the invoices released "
+                    "with them; release them together with invoices that cover them."
+                )
+                % {"creditor": transfer.creditor, "currency": transfer.currency}
             )
     return list(groups.values())
 
@@ -145,7 +152,9 @@ def pain001(
 ) -> bytes:
     """pain.001.001.09: one payment information block per currency; EUR ones as SEPA."""
     if not buyer.iban:
-        raise PaymentDataError(f"{buyer.name} has no debtor IBAN; set it before paying.")
+        raise PaymentDataError(
+            _("%(buyer)s has no debtor IBAN; set it before paying.") % {"buyer": buyer.name}
+        )
     root = etree.Element(f"{{{PAIN_NS}}}Document", nsmap={None: PAIN_NS})
     initiation = _e(root, "CstmrCdtTrfInitn")
     header = _e(initiation, "GrpHdr")
@@ -254,21 +263,23 @@ def payment_run_create(
     the buyer), ``PaymentDataError`` (missing IBAN, credit notes exceeding invoices).
     """
     if not invoice_ids:
-        raise InvoiceStateError("Choose at least one approved invoice to release.")
+        raise InvoiceStateError(_("Choose at least one approved invoice to release."))
     # Lock in pk order: two concurrent releases cannot deadlock, and the second sees "released".
     invoices = list(Invoice.objects.select_for_update().filter(pk__in=invoice_ids).order_by("pk"))
     if len(invoices) != len(set(invoice_ids)):
-        raise InvoiceStateError("Some invoices do not exist.")
+        raise InvoiceStateError(_("Some invoices do not exist."))
     for invoice in invoices:
         if invoice.buyer_id != buyer.pk:
-            raise InvoiceForbiddenError(f"Invoice {invoice.number} belongs to another buyer.")
+            raise InvoiceForbiddenError(
+                _("Invoice %(number)s belongs to another buyer.") % {"number": invoice.number}
+            )
         if invoice.state != Invoice.State.APPROVED:
             raise InvoiceStateError(
-                f"Invoice {invoice.number} is {invoice.get_state_display()}; only approved "
-                "invoices are released."
+                _("Invoice %(number)s is %(state)s; only approved invoices are released.")
+                % {"number": invoice.number, "state": invoice.get_state_display()}
             )
         if not has_transition_perm(invoice.release, actor):
-            raise InvoiceForbiddenError("Only an AP approver of the buyer can release payments.")
+            raise InvoiceForbiddenError(_("Only an AP approver of the buyer can release payments."))
     suppliers = {
         o.pk: o
         for o in Organisation.objects.filter(

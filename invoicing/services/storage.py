@@ -13,6 +13,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from invoicing.engine import sniff
 from invoicing.errors import ErrorCode, InvoiceTooLargeError, UnsupportedFormatError
@@ -54,8 +55,7 @@ class Spooled:
             if size > limit:
                 self.file.close()
                 raise InvoiceTooLargeError(
-                    f"Die Datei ist größer als {limit} Bytes / the file exceeds the limit of "
-                    f"{limit} bytes.",
+                    _("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit},
                     field="file",
                 )
             if len(head) < 1024:
@@ -65,7 +65,7 @@ class Spooled:
         if size == 0:
             self.file.close()
             raise UnsupportedFormatError(
-                "Die Datei ist leer / the file is empty.", code=ErrorCode.EMPTY, field="file"
+                _("The file is empty."), code=ErrorCode.EMPTY, field="file"
             )
         self.size = size
         self.sha256 = digest.hexdigest()

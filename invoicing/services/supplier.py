@@ -268,7 +268,9 @@ def supplier_invoice_create(
     if contract.state != "concluded":
         raise InvoiceForbiddenError(_("Only concluded contracts can be invoiced."))
     if fmt not in FORMATS:
-        raise UnsupportedFormatError(f"Unknown format {fmt!r}", field="format")
+        raise UnsupportedFormatError(
+            _("Unknown invoice format %(format)s.") % {"format": repr(fmt)}, field="format"
+        )
     model = invoice_model_build(
         seller=contract.supplier,
         buyer=contract.authority,

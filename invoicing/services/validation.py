@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
+from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 
 from invoicing import engine
@@ -58,10 +59,10 @@ def invoice_validate(*, invoice_id: int, actor: Any = None) -> Invoice:
         if actor is not None and not has_transition_perm(invoice.begin_validation, actor):
             if invoice.state != Invoice.State.RECEIVED:
                 raise InvoiceStateError(
-                    f"Invoice {invoice} is {invoice.get_state_display()}; only received invoices "
-                    "are validated."
+                    _("Invoice %(invoice)s is %(state)s; only received invoices are validated.")
+                    % {"invoice": invoice, "state": invoice.get_state_display()}
                 )
-            raise InvoiceForbiddenError("Only an AP clerk of the buyer can start validation.")
+            raise InvoiceForbiddenError(_("Only an AP clerk of the buyer can start validation."))
         if invoice.duplicate_of_id is not None:
             return invoice
         if invoice.state == Invoice.State.RECEIVED:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_fsm import has_transition_perm
 
 from invoicing.conf import four_eyes_above
@@ -22,10 +23,13 @@ def _locked(invoice_id: int) -> Invoice:
 def _require(invoice: Invoice, transition: Any, actor: Any, what: str) -> None:
     if not transition._django_fsm.has_transition(invoice.state):
         raise InvoiceStateError(
-            f"{what}: not possible while the invoice is {invoice.get_state_display()}."
+            _("%(step)s: not possible while the invoice is %(state)s.")
+            % {"step": what, "state": invoice.get_state_display()}
         )
     if not has_transition_perm(transition, actor):
-        raise InvoiceForbiddenError(f"{what}: you do not hold the role for this step.")
+        raise InvoiceForbiddenError(
+            _("%(step)s: you do not hold the role for this step.") % {"step": what}
+        )
 
 
 @transaction.atomic
@@ -36,7 +40,7 @@ def invoice_approve(*, invoice_id: int, actor: Any) -> Invoice:
     Raises ``InvoiceStateError`` (409), ``InvoiceForbiddenError``/``FourEyesError`` (403).
     """
     invoice = _locked(invoice_id)
-    _require(invoice, invoice.approve, actor, "Approve")
+    _require(invoice, invoice.approve, actor, _("Approve"))
     if invoice.amount_for_limits > four_eyes_above():
         if invoice.first_approval_by_id is None:
             invoice.first_approval_by = actor
@@ -65,9 +69,9 @@ def invoice_approve(*, invoice_id: int, actor: Any) -> Invoice:
 def invoice_dispute(*, invoice_id: int, actor: Any, reason: str) -> Invoice:
     """Hold a matched or approved invoice (a question to the supplier); reason required."""
     if not (reason or "").strip():
-        raise MatchingError("Give the reason for the dispute.", field="reason")
+        raise MatchingError(_("Give the reason for the dispute."), field="reason")
     invoice = _locked(invoice_id)
-    _require(invoice, invoice.dispute, actor, "Dispute")
+    _require(invoice, invoice.dispute, actor, _("Dispute"))
     invoice.dispute(by=actor, reason=reason.strip())
     invoice.save(update_fields=["state", "state_reason", "first_approval_by"])
     return invoice
@@ -77,7 +81,7 @@ def invoice_dispute(*, invoice_id: int, actor: Any, reason: str) -> Invoice:
 def invoice_reject(*, invoice_id: int, actor: Any, reason: str = "") -> Invoice:
     """Reject an invalid or disputed invoice and send the supplier the notice (on commit)."""
     invoice = _locked(invoice_id)
-    _require(invoice, invoice.reject, actor, "Reject")
+    _require(invoice, invoice.reject, actor, _("Reject"))
     invoice.reject(by=actor, reason=(reason or "").strip())
     invoice.save(update_fields=["state", "state_reason"])
     from invoicing.services.rejection import rejection_notice_create
@@ -93,7 +97,7 @@ def invoice_reject(*, invoice_id: int, actor: Any, reason: str = "") -> Invoice:
 def invoice_mark_paid(*, invoice_id: int, actor: Any) -> Invoice:
     """The bank executed the payment file: released → paid."""
     invoice = _locked(invoice_id)
-    _require(invoice, invoice.mark_paid, actor, "Mark as paid")
+    _require(invoice, invoice.mark_paid, actor, _("Mark as paid"))
     invoice.mark_paid(by=actor)
     invoice.save(update_fields=["state", "paid_at"])
     return invoice

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from invoicing import selectors
 from invoicing.errors import InvoiceForbiddenError
@@ -25,7 +26,7 @@ def invoice_for(*, user: Any, public_id: Any, staff_only: bool = False) -> Invoi
     if invoice is None:
         raise Http404("No such invoice")
     if staff_only and not is_ap_staff(user, invoice.buyer_id):
-        raise InvoiceForbiddenError("Only accounts-payable staff of the buyer can do this.")
+        raise InvoiceForbiddenError(_("Only accounts-payable staff of the buyer can do this."))
     return invoice
 
 
@@ -45,14 +46,14 @@ def inbox_for_post(*, user: Any, buyer: str | None) -> tuple[Organisation, Organ
             public_id=buyer, kind=Organisation.Kind.AUTHORITY
         ).first()
         if target is None:
-            raise InvoiceForbiddenError("Unknown buyer organisation.", field="buyer")
+            raise InvoiceForbiddenError(_("Unknown buyer organisation."), field="buyer")
         if target.pk in clerk_orgs:
             return target, None
     elif len(clerk_orgs) == 1:
         return Organisation.objects.get(pk=clerk_orgs[0]), None
     elif len(clerk_orgs) > 1:
         raise InvoiceForbiddenError(
-            "You work for several inboxes: pass ?buyer=<id>.", field="buyer"
+            _("You work for several inboxes: pass ?buyer=<id>."), field="buyer"
         )
     else:
         target = None
@@ -71,6 +72,8 @@ def inbox_for_post(*, user: Any, buyer: str | None) -> tuple[Organisation, Organ
         if contract is not None:
             return target, contract.supplier
     raise InvoiceForbiddenError(
-        "You may not submit invoices to this inbox: AP clerks of the buyer, or users of a "
-        "supplier with a concluded contract with it, can."
+        _(
+            "You may not submit invoices to this inbox: AP clerks of the buyer, or users of a "
+            "supplier with a concluded contract with it, can."
+        )
     )

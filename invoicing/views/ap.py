@@ -31,7 +31,7 @@ from invoicing.views.access import invoice_for, is_ap_staff
 from procurement.core.errors import DomainError
 from procurement.core.models import Organisation
 from procurement.core.roles import Role, has_role
-from procurement.core.uploads import FORM_SLACK, declared_length
+from procurement.core.uploads import FORM_SLACK, ContentLengthError, declared_length
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -111,9 +111,9 @@ class _RefusedFile(SimpleUploadedFile):
         return True
 
 
-def _upload_too_large(request: HttpRequest, message: str) -> HttpResponse:
+def _upload_refused(request: HttpRequest, message: str, *, status: int = 413) -> HttpResponse:
     if request.headers.get("Accept", "").startswith("application/json"):
-        return JsonResponse({"detail": message, "results": []}, status=413)
+        return JsonResponse({"detail": message, "results": []}, status=status)
     messages.error(request, message)
     return redirect("ap-inbox")
 
@@ -128,8 +128,12 @@ def upload(request: HttpRequest) -> HttpResponse:
     size limit is refused before a byte of it is read (413).
     """
     limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
-    if declared_length(request) > settings.ZUSCHLAG_MAX_UPLOAD_FILES * limit + FORM_SLACK:
-        return _upload_too_large(
+    try:
+        length = declared_length(request) or 0
+    except ContentLengthError as error:
+        return _upload_refused(request, error.message, status=error.status_code)
+    if length > settings.ZUSCHLAG_MAX_UPLOAD_FILES * limit + FORM_SLACK:
+        return _upload_refused(
             request,
             _(
                 "The upload is too large: at most %(files)d files of %(limit).1f MB each "
@@ -156,7 +160,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
     limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
     files = request.FILES.getlist("files")
     if len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
-        return _upload_too_large(
+        return _upload_refused(
             request,
             _("At most %(files)d files per upload.")
             % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 
 from invoicing import selectors
-from invoicing.errors import InvoiceForbiddenError
+from invoicing.errors import InvoiceForbiddenError, InvoiceTooLargeError
 from invoicing.forms import SupplierInvoiceForm, SupplierLineFormSet
 from invoicing.models import Invoice
 from invoicing.services.supplier import (
@@ -22,6 +24,7 @@ from invoicing.services.supplier import (
 from invoicing.views.access import invoice_for
 from procurement.core.errors import DomainError
 from procurement.core.roles import BIDDER_ROLES, organisations_with_role
+from procurement.core.uploads import FORM_SLACK, declared_length
 
 
 def _supplier_orgs(request: HttpRequest) -> list[int]:
@@ -109,8 +112,23 @@ def supplier_invoice_new(request: HttpRequest, contract_id: int) -> HttpResponse
     )
 
 
+@csrf_exempt
 @login_required
 def supplier_invoice(request: HttpRequest, public_id: str) -> HttpResponse:
+    # A corrected invoice whose declared length cannot fit is refused before any of it is read
+    # (the CSRF check would parse the whole body first): CSRF is checked right after, inside.
+    if request.method == "POST":
+        limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+        if (declared_length(request) or 0) > limit + FORM_SLACK:
+            raise InvoiceTooLargeError(
+                _("The file is larger than the limit of %(limit)s bytes.") % {"limit": limit},
+                field="file",
+            )
+    return _supplier_invoice(request, public_id)
+
+
+@csrf_protect
+def _supplier_invoice(request: HttpRequest, public_id: str) -> HttpResponse:
     invoice = invoice_for(user=request.user, public_id=public_id)
     if invoice.supplier_id not in organisations_with_role(request.user, BIDDER_ROLES):
         return redirect("ap-invoice", public_id=public_id)

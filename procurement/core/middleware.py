@@ -1,9 +1,10 @@
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
 
 from procurement.core.errors import DomainError
+from procurement.core.uploads import ContentLengthError, declared_length
 
 
 class DomainErrorMiddleware:
@@ -22,3 +23,27 @@ class DomainErrorMiddleware:
             request, "procurement/error.html", {"error": exception}, status=exception.status_code
         )
         return response.render()
+
+
+class ContentLengthMiddleware:
+    """Refuses a request whose Content-Length is not a whole number of bytes (400) before anything
+    reads its body. Django reads such a body as empty, and fails with a server error wherever it
+    reads ``request.body`` (every form post: the CSRF check reads it first). The upload views
+    read the declared length themselves as well, for their size limits."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            declared_length(request)
+        except ContentLengthError as error:
+            if request.path.startswith("/api/") or "application/json" in request.headers.get(
+                "Accept", ""
+            ):
+                return JsonResponse(error.as_dict(), status=error.status_code)
+            response = TemplateResponse(
+                request, "procurement/error.html", {"error": error}, status=error.status_code
+            )
+            return response.render()
+        return self.get_response(request)

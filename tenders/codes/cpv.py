@@ -9,7 +9,7 @@ import re
 from functools import cache
 
 from tenders.codes.data import CodeList, load_code_list
-from tenders.codes.errors import CodeError
+from tenders.codes.errors import CodeError, gettext_noop
 
 CPV_PATTERN = re.compile(r"^(?P<digits>\d{8})-(?P<check>\d)$")
 
@@ -51,7 +51,9 @@ CPV_CHECK_UNCERTAIN: dict[str, int] = {
 
 def _weighted(digits: str) -> int:
     if len(digits) != 8 or not digits.isdigit():
-        raise CodeError("a CPV code has exactly eight digits before the check digit", code=digits)
+        raise CodeError(
+            gettext_noop("a CPV code has exactly eight digits before the check digit"), code=digits
+        )
     return sum(int(d) * w for d, w in zip(digits, CPV_WEIGHTS, strict=True))
 
 
@@ -89,33 +91,43 @@ def cpv_validate(code: str, *, field: str = "cpv") -> str:
     match = CPV_PATTERN.match(value)
     if not match:
         raise CodeError(
-            f"„{value}“ is not a CPV code: expected eight digits, a hyphen and a check digit, "
-            "e.g. 45000000-7",
+            gettext_noop(
+                "„%(value)s“ is not a CPV code: expected eight digits, a hyphen and a check "
+                "digit, e.g. 45000000-7"
+            ),
             field=field,
             code=value,
+            params={"value": value},
         )
     digits, check = match["digits"], int(match["check"])
     if digits[:2] not in CPV_DIVISIONS:
         raise CodeError(
-            f"„{value}“ is not a CPV code: division {digits[:2]} does not exist in CPV 2008",
+            gettext_noop(
+                "„%(value)s“ is not a CPV code: division %(division)s does not exist in CPV 2008"
+            ),
             field=field,
             code=value,
+            params={"value": value, "division": digits[:2]},
         )
     listed = cpv_code_list()
     official = listed.check_digit_for(digits)
     if listed.complete and official is None and digits not in listed:
         raise CodeError(
-            f"„{value}“ is not in the CPV 2008 code list (Regulation (EC) No 213/2008)",
+            gettext_noop(
+                "„%(value)s“ is not in the CPV 2008 code list (Regulation (EC) No 213/2008)"
+            ),
             field=field,
             code=value,
+            params={"value": value},
         )
     # Some official sources (the eForms genericode) list the eight digits without check digit.
     accepted = (official,) if official is not None else cpv_check_digits(digits)
     if check not in accepted:
         raise CodeError(
-            f"„{value}“ has a wrong check digit: {digits}-{accepted[0]} expected",
+            gettext_noop("„%(value)s“ has a wrong check digit: %(expected)s expected"),
             field=field,
             code=value,
+            params={"value": value, "expected": f"{digits}-{accepted[0]}"},
         )
     return value
 

@@ -9,7 +9,7 @@ import re
 from functools import cache
 
 from tenders.codes.data import CodeList, load_code_list
-from tenders.codes.errors import CodeError
+from tenders.codes.errors import CodeError, gettext_noop
 
 NUTS_PATTERN = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
 
@@ -43,28 +43,39 @@ def nuts_validate(code: str, *, country: str | None = None, field: str = "nuts")
     value = (code or "").strip().upper()
     if not NUTS_PATTERN.match(value):
         raise CodeError(
-            f"„{code}“ is not a NUTS code: two letters for the country and up to three "
-            "characters for the region, e.g. DE212",
+            gettext_noop(
+                "„%(value)s“ is not a NUTS code: two letters for the country and up to three "
+                "characters for the region, e.g. DE212"
+            ),
             field=field,
             code=value,
+            params={"value": code},
         )
     if value[:2] not in NUTS_COUNTRIES:
         raise CodeError(
-            f"„{value}“ is not a NUTS 2024 code: {value[:2]} is not a NUTS country (Greece is EL)",
+            gettext_noop(
+                "„%(value)s“ is not a NUTS 2024 code: %(country)s is not a NUTS country (Greece "
+                "is EL)"
+            ),
             field=field,
             code=value,
+            params={"value": value, "country": value[:2]},
         )
     if country is not None:
         expected = ISO_TO_NUTS_COUNTRY.get(country.upper(), country.upper())
         if value[:2] != expected:
             raise CodeError(
-                f"„{value}“ lies in {value[:2]}, not in the country {country.upper()}",
+                gettext_noop("„%(value)s“ lies in %(region)s, not in the country %(country)s"),
                 field=field,
                 code=value,
+                params={"value": value, "region": value[:2], "country": country.upper()},
             )
     listed = nuts_code_list()
     if listed.complete and value not in listed:
         raise CodeError(
-            f"„{value}“ is not in the NUTS 2024 classification", field=field, code=value
+            gettext_noop("„%(value)s“ is not in the NUTS 2024 classification"),
+            field=field,
+            code=value,
+            params={"value": value},
         )
     return value

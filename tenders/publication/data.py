@@ -21,12 +21,23 @@ from enum import StrEnum
 from uuid import UUID
 
 from tenders.codes import CodeError, cpv_validate, nuts_validate
+from tenders.codes.errors import gettext_noop
 
 
 class PublicationDataError(ValueError):
-    """Input that cannot be published; ``field`` is the dotted path of the offending value."""
+    """Input that cannot be published; ``field`` is the dotted path of the offending value.
 
-    def __init__(self, field_path: str, message: str):
+    ``message`` is the English text; ``template`` (marked with ``gettext_noop`` for the
+    catalogue) and ``params`` build it, so that the Django side can write it again in the
+    reader's language (``tenders.adapters.publication_problems``).
+    """
+
+    def __init__(
+        self, field_path: str, template: str, *, params: Mapping[str, object] | None = None
+    ):
+        self.template = template
+        self.params = dict(params or {})
+        message = template % self.params if self.params else template
         super().__init__(f"{field_path}: {message}")
         self.field = field_path
         self.message = message
@@ -151,25 +162,39 @@ class Text:
 
     def check(self, path: str, *, max_length: int, languages: Iterable[str] = ()) -> None:
         if not self.values:
-            raise PublicationDataError(path, "is empty; give the text in at least one language")
+            raise PublicationDataError(
+                path, gettext_noop("is empty; give the text in at least one language")
+            )
         seen: set[str] = set()
         for lang, text in self.values:
             if not LANGUAGE_PATTERN.match(lang):
                 raise PublicationDataError(
-                    path, f"language „{lang}“ is not an ISO 639-1 code such as de, en or fr"
+                    path,
+                    gettext_noop(
+                        "language „%(lang)s“ is not an ISO 639-1 code such as de, en or fr"
+                    ),
+                    params={"lang": lang},
                 )
             if lang in seen:
-                raise PublicationDataError(path, f"has two texts in language {lang}")
+                raise PublicationDataError(
+                    path, gettext_noop("has two texts in language %(lang)s"), params={"lang": lang}
+                )
             seen.add(lang)
             if not text or not text.strip():
-                raise PublicationDataError(f"{path}[{lang}]", "is empty")
+                raise PublicationDataError(f"{path}[{lang}]", gettext_noop("is empty"))
             if len(text) > max_length:
                 raise PublicationDataError(
-                    f"{path}[{lang}]", f"has {len(text)} characters; at most {max_length} allowed"
+                    f"{path}[{lang}]",
+                    gettext_noop("has %(length)s characters; at most %(max_length)s allowed"),
+                    params={"length": len(text), "max_length": max_length},
                 )
         missing = [lang for lang in languages if lang not in seen]
         if missing:
-            raise PublicationDataError(path, f"misses the notice language(s) {', '.join(missing)}")
+            raise PublicationDataError(
+                path,
+                gettext_noop("misses the notice language(s) %(languages)s"),
+                params={"languages": ", ".join(missing)},
+            )
 
 
 @dataclass(frozen=True)
@@ -183,10 +208,12 @@ class Address:
     def check(self, path: str) -> None:
         if not COUNTRY_PATTERN.match(self.country or ""):
             raise PublicationDataError(
-                f"{path}.country", f"„{self.country}“ is not an ISO 3166-1 alpha-2 code like DE"
+                f"{path}.country",
+                gettext_noop("„%(country)s“ is not an ISO 3166-1 alpha-2 code like DE"),
+                params={"country": self.country},
             )
         if not (self.city or "").strip():
-            raise PublicationDataError(f"{path}.city", "is required")
+            raise PublicationDataError(f"{path}.city", gettext_noop("is required"))
         if self.nuts:
             _check_nuts(f"{path}.nuts", self.nuts, self.country)
 
@@ -221,29 +248,47 @@ class Organisation:
 
     def check(self, path: str, *, contact_required: bool = False) -> None:
         if not (self.key or "").strip():
-            raise PublicationDataError(f"{path}.key", "is required (a stable id of ours)")
+            raise PublicationDataError(
+                f"{path}.key", gettext_noop("is required (a stable id of ours)")
+            )
         if not (self.name or "").strip():
-            raise PublicationDataError(f"{path}.name", "is required")
+            raise PublicationDataError(f"{path}.name", gettext_noop("is required"))
         if len(self.name) > 400:
-            raise PublicationDataError(f"{path}.name", "is longer than 400 characters")
+            raise PublicationDataError(
+                f"{path}.name", gettext_noop("is longer than 400 characters")
+            )
         self.address.check(f"{path}.address")
         if not self.legal_identifier:
             raise PublicationDataError(
                 f"{path}.registration_id",
-                "an organisation identifier is required (registration number, Leitweg-ID, "
-                "SIRET or VAT id; eForms BT-501)",
+                gettext_noop(
+                    "an organisation identifier is required (registration number, Leitweg-ID, "
+                    "SIRET or VAT id; eForms BT-501)"
+                ),
             )
         if self.email and "@" not in self.email:
-            raise PublicationDataError(f"{path}.email", f"„{self.email}“ is not an e-mail address")
+            raise PublicationDataError(
+                f"{path}.email",
+                gettext_noop("„%(email)s“ is not an e-mail address"),
+                params={"email": self.email},
+            )
         if contact_required:
             if not self.email:
-                raise PublicationDataError(f"{path}.email", "the buyer's e-mail is required")
+                raise PublicationDataError(
+                    f"{path}.email", gettext_noop("the buyer's e-mail is required")
+                )
             if not self.phone:
-                raise PublicationDataError(f"{path}.phone", "the buyer's telephone is required")
+                raise PublicationDataError(
+                    f"{path}.phone", gettext_noop("the buyer's telephone is required")
+                )
         for name in ("website",):
             value = getattr(self, name)
             if value and not value.startswith(("https://", "http://")):
-                raise PublicationDataError(f"{path}.{name}", f"„{value}“ is not an http(s) URL")
+                raise PublicationDataError(
+                    f"{path}.{name}",
+                    gettext_noop("„%(value)s“ is not an http(s) URL"),
+                    params={"value": value},
+                )
 
 
 @dataclass(frozen=True)
@@ -267,7 +312,9 @@ class PlaceOfPerformance:
     def check(self, path: str) -> None:
         if not COUNTRY_PATTERN.match(self.country or ""):
             raise PublicationDataError(
-                f"{path}.country", f"„{self.country}“ is not an ISO 3166-1 alpha-2 code like DE"
+                f"{path}.country",
+                gettext_noop("„%(country)s“ is not an ISO 3166-1 alpha-2 code like DE"),
+                params={"country": self.country},
             )
         _check_nuts(f"{path}.nuts", self.nuts, self.country)
 
@@ -350,14 +397,22 @@ class Procedure:
         """Check every field; return self so calls can chain. Raise ``PublicationDataError``."""
         _check_required(self, ("reference", "documents_url", "submission_url"))
         if len(self.reference) > 200:
-            raise PublicationDataError("reference", "is longer than 200 characters")
+            raise PublicationDataError("reference", gettext_noop("is longer than 200 characters"))
         for lang in (*self.notice_languages, *self.submission_languages):
             if not LANGUAGE_PATTERN.match(lang):
-                raise PublicationDataError("notice_languages", f"„{lang}“ is not ISO 639-1")
+                raise PublicationDataError(
+                    "notice_languages",
+                    gettext_noop("„%(lang)s“ is not ISO 639-1"),
+                    params={"lang": lang},
+                )
         if not self.notice_languages:
-            raise PublicationDataError("notice_languages", "at least one language is required")
+            raise PublicationDataError(
+                "notice_languages", gettext_noop("at least one language is required")
+            )
         if not self.submission_languages:
-            raise PublicationDataError("submission_languages", "at least one is required")
+            raise PublicationDataError(
+                "submission_languages", gettext_noop("at least one is required")
+            )
         self.title.check("title", max_length=MAX_TITLE, languages=self.notice_languages)
         self.description.check(
             "description", max_length=MAX_DESCRIPTION, languages=self.notice_languages
@@ -366,22 +421,28 @@ class Procedure:
         self.review_body.check("review_body")
         if self.regime is Regime.EU and self.legal_basis is LegalBasis.NATIONAL:
             raise PublicationDataError(
-                "legal_basis", "an EU-regime procedure is based on a directive, not national law"
+                "legal_basis",
+                gettext_noop("an EU-regime procedure is based on a directive, not national law"),
             )
         if self.regime is Regime.NATIONAL and self.legal_basis is not LegalBasis.NATIONAL:
             raise PublicationDataError(
-                "legal_basis", "a national-regime procedure cannot cite an EU directive"
+                "legal_basis",
+                gettext_noop("a national-regime procedure cannot cite an EU directive"),
             )
         national = self.procedure_type.value.startswith("uvgo-")
         if national and self.regime is Regime.EU:
             raise PublicationDataError(
-                "procedure_type", f"{self.procedure_type.value} is a UVgO procedure, not EU"
+                "procedure_type",
+                gettext_noop("%(procedure)s is a UVgO procedure, not EU"),
+                params={"procedure": self.procedure_type.value},
             )
         if not national and self.regime is Regime.NATIONAL:
             raise PublicationDataError(
                 "procedure_type",
-                f"{self.procedure_type.value} is an EU procedure; below the thresholds use "
-                "the UVgO procedures",
+                gettext_noop(
+                    "%(procedure)s is an EU procedure; below the thresholds use the UVgO procedures"
+                ),
+                params={"procedure": self.procedure_type.value},
             )
         _check_cpv("cpv_main", self.cpv_main)
         for i, code in enumerate(self.cpv_additional):
@@ -391,11 +452,17 @@ class Procedure:
         for name in ("documents_url", "submission_url"):
             value = getattr(self, name)
             if not value.startswith("https://"):
-                raise PublicationDataError(name, f"„{value}“ must be an https:// URL")
+                raise PublicationDataError(
+                    name,
+                    gettext_noop("„%(value)s“ must be an https:// URL"),
+                    params={"value": value},
+                )
         if self.accelerated and not self.accelerated_justification.strip():
             raise PublicationDataError(
                 "accelerated_justification",
-                "an accelerated procedure needs its documented urgency (VgV §15 Abs. 3)",
+                gettext_noop(
+                    "an accelerated procedure needs its documented urgency (VgV §15 Abs. 3)"
+                ),
             )
         self._check_deadlines()
         self._check_lots()
@@ -408,28 +475,34 @@ class Procedure:
             if value is None:
                 continue
             if value.tzinfo is None or value.utcoffset() is None:
-                raise PublicationDataError(f"deadlines.{name}", "must be a timezone-aware datetime")
+                raise PublicationDataError(
+                    f"deadlines.{name}", gettext_noop("must be a timezone-aware datetime")
+                )
         if d.opening < d.submission:
             raise PublicationDataError(
-                "deadlines.opening", "the opening cannot be before the submission deadline"
+                "deadlines.opening",
+                gettext_noop("the opening cannot be before the submission deadline"),
             )
         if d.questions is not None and d.questions > d.submission:
             raise PublicationDataError(
-                "deadlines.questions", "the questions deadline is after the submission deadline"
+                "deadlines.questions",
+                gettext_noop("the questions deadline is after the submission deadline"),
             )
         if d.tender_validity_days is not None and d.tender_validity_days <= 0:
-            raise PublicationDataError("deadlines.tender_validity_days", "must be positive")
+            raise PublicationDataError(
+                "deadlines.tender_validity_days", gettext_noop("must be positive")
+            )
 
     def _check_lots(self) -> None:
         if not self.lots:
-            raise PublicationDataError("lots", "a procedure has at least one lot")
+            raise PublicationDataError("lots", gettext_noop("a procedure has at least one lot"))
         keys = [lot.key for lot in self.lots]
         if len(set(keys)) != len(keys):
-            raise PublicationDataError("lots", "two lots have the same key")
+            raise PublicationDataError("lots", gettext_noop("two lots have the same key"))
         for i, lot in enumerate(self.lots):
             path = f"lots[{i}]"
             if not (lot.key or "").strip():
-                raise PublicationDataError(f"{path}.key", "is required")
+                raise PublicationDataError(f"{path}.key", gettext_noop("is required"))
             lot.title.check(f"{path}.title", max_length=MAX_TITLE, languages=self.notice_languages)
             lot.description.check(
                 f"{path}.description", max_length=MAX_DESCRIPTION, languages=self.notice_languages
@@ -441,21 +514,29 @@ class Procedure:
                 lot.place_of_performance.check(f"{path}.place_of_performance")
             _check_money(f"{path}.estimated_value", lot.estimated_value, self.currency)
             if lot.duration_months is not None and lot.duration_months <= 0:
-                raise PublicationDataError(f"{path}.duration_months", "must be positive")
+                raise PublicationDataError(
+                    f"{path}.duration_months", gettext_noop("must be positive")
+                )
             if lot.start_date and lot.end_date and lot.end_date < lot.start_date:
-                raise PublicationDataError(f"{path}.end_date", "is before the start date")
+                raise PublicationDataError(
+                    f"{path}.end_date", gettext_noop("is before the start date")
+                )
             _check_criteria(f"{path}.award_criteria", lot.award_criteria)
         if self.max_renewals is not None and self.max_renewals < 0:
-            raise PublicationDataError("max_renewals", "cannot be negative")
+            raise PublicationDataError("max_renewals", gettext_noop("cannot be negative"))
         if self.entity_activity and not re.fullmatch(r"[a-z][a-z-]*", self.entity_activity):
             raise PublicationDataError(
-                "entity_activity", f"„{self.entity_activity}“ is not an eForms entity-activity code"
+                "entity_activity",
+                gettext_noop("„%(activity)s“ is not an eForms entity-activity code"),
+                params={"activity": self.entity_activity},
             )
         if self.max_lots_per_tenderer is not None and not (
             1 <= self.max_lots_per_tenderer <= len(self.lots)
         ):
             raise PublicationDataError(
-                "max_lots_per_tenderer", f"must be between 1 and {len(self.lots)}"
+                "max_lots_per_tenderer",
+                gettext_noop("must be between 1 and %(count)s"),
+                params={"count": len(self.lots)},
             )
 
     def lot(self, key: str) -> Lot:
@@ -475,9 +556,11 @@ class NoticeInfo:
 
     def validate(self) -> NoticeInfo:
         if self.dispatched_at.tzinfo is None or self.dispatched_at.utcoffset() is None:
-            raise PublicationDataError("notice.dispatched_at", "must be timezone-aware")
+            raise PublicationDataError(
+                "notice.dispatched_at", gettext_noop("must be timezone-aware")
+            )
         if not 1 <= self.version <= 99:
-            raise PublicationDataError("notice.version", "must be between 1 and 99")
+            raise PublicationDataError("notice.version", gettext_noop("must be between 1 and 99"))
         return self
 
 
@@ -529,7 +612,9 @@ class AwardResult:
     def validate(self) -> AwardResult:
         self.procedure.validate()
         if not self.awards:
-            raise PublicationDataError("awards", "at least one lot result is required")
+            raise PublicationDataError(
+                "awards", gettext_noop("at least one lot result is required")
+            )
         lot_keys = {lot.key for lot in self.procedure.lots}
         seen: set[str] = set()
         currency = self.procedure.currency
@@ -537,54 +622,72 @@ class AwardResult:
             path = f"awards[{i}]"
             if award.lot_key not in lot_keys:
                 raise PublicationDataError(
-                    f"{path}.lot_key", f"„{award.lot_key}“ is not a lot of this procedure"
+                    f"{path}.lot_key",
+                    gettext_noop("„%(lot)s“ is not a lot of this procedure"),
+                    params={"lot": award.lot_key},
                 )
             if award.lot_key in seen:
-                raise PublicationDataError(f"{path}.lot_key", "this lot has two results")
+                raise PublicationDataError(
+                    f"{path}.lot_key", gettext_noop("this lot has two results")
+                )
             seen.add(award.lot_key)
             if award.tenders_received < 0:
-                raise PublicationDataError(f"{path}.tenders_received", "cannot be negative")
+                raise PublicationDataError(
+                    f"{path}.tenders_received", gettext_noop("cannot be negative")
+                )
             for name in ("tenders_received_sme", "tenders_received_electronically"):
                 value = getattr(award, name)
                 if value is not None and not 0 <= value <= award.tenders_received:
                     raise PublicationDataError(
-                        f"{path}.{name}", f"must be between 0 and {award.tenders_received}"
+                        f"{path}.{name}",
+                        gettext_noop("must be between 0 and %(count)s"),
+                        params={"count": award.tenders_received},
                     )
             if award.winner is None:
                 if not award.no_award_reason:
                     raise PublicationDataError(
-                        f"{path}.no_award_reason", "a lot without winner needs the reason"
+                        f"{path}.no_award_reason",
+                        gettext_noop("a lot without winner needs the reason"),
                     )
                 if award.contract is not None:
-                    raise PublicationDataError(f"{path}.contract", "no winner, so no contract")
+                    raise PublicationDataError(
+                        f"{path}.contract", gettext_noop("no winner, so no contract")
+                    )
                 continue
             if award.tenders_received < 1:
                 raise PublicationDataError(
-                    f"{path}.tenders_received", "a lot with a winner received at least one tender"
+                    f"{path}.tenders_received",
+                    gettext_noop("a lot with a winner received at least one tender"),
                 )
             award.winner.check(f"{path}.winner")
             if award.winning_value is None:
-                raise PublicationDataError(f"{path}.winning_value", "is required for a winner")
+                raise PublicationDataError(
+                    f"{path}.winning_value", gettext_noop("is required for a winner")
+                )
             for name in ("winning_value", "lowest_value", "highest_value"):
                 _check_money(f"{path}.{name}", getattr(award, name), currency)
             if award.lowest_value is not None and award.highest_value is not None:
                 if award.lowest_value > award.highest_value:
                     raise PublicationDataError(
-                        f"{path}.lowest_value", "is above the highest tender value"
+                        f"{path}.lowest_value", gettext_noop("is above the highest tender value")
                     )
             if award.contract is None:
                 raise PublicationDataError(
-                    f"{path}.contract", "the concluded contract is required for a winner"
+                    f"{path}.contract",
+                    gettext_noop("the concluded contract is required for a winner"),
                 )
             c = award.contract
             _check_required(c, ("key", "reference"), prefix=f"{path}.contract.")
             _check_money(f"{path}.contract.value", c.value, currency)
             if c.signed_on < award.award_date:
                 raise PublicationDataError(
-                    f"{path}.contract.signed_on", "the contract is signed before the award decision"
+                    f"{path}.contract.signed_on",
+                    gettext_noop("the contract is signed before the award decision"),
                 )
             if c.start_date and c.end_date and c.end_date < c.start_date:
-                raise PublicationDataError(f"{path}.contract.end_date", "is before the start")
+                raise PublicationDataError(
+                    f"{path}.contract.end_date", gettext_noop("is before the start")
+                )
         return self
 
 
@@ -592,53 +695,71 @@ def _check_required(obj: object, names: Iterable[str], *, prefix: str = "") -> N
     for name in names:
         value = getattr(obj, name)
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise PublicationDataError(f"{prefix}{name}", "is required")
+            raise PublicationDataError(f"{prefix}{name}", gettext_noop("is required"))
 
 
 def _check_cpv(path: str, code: str) -> None:
     try:
         cpv_validate(code, field=path)
     except CodeError as error:
-        raise PublicationDataError(path, error.message) from error
+        raise PublicationDataError(path, error.template, params=error.params) from error
 
 
 def _check_nuts(path: str, code: str, country: str) -> None:
     try:
         nuts_validate(code, country=country, field=path)
     except CodeError as error:
-        raise PublicationDataError(path, error.message) from error
+        raise PublicationDataError(path, error.template, params=error.params) from error
 
 
 def _check_money(path: str, value: Decimal | None, currency: str) -> None:
     if value is None:
         return
     if not isinstance(value, Decimal):
-        raise PublicationDataError(path, f"must be a Decimal, not {type(value).__name__}")
+        raise PublicationDataError(
+            path,
+            gettext_noop("must be a Decimal, not %(type)s"),
+            params={"type": type(value).__name__},
+        )
     if not value.is_finite() or value < 0:
-        raise PublicationDataError(path, f"{value} is not a non-negative amount")
+        raise PublicationDataError(
+            path, gettext_noop("%(value)s is not a non-negative amount"), params={"value": value}
+        )
     if value != value.quantize(CENT):
-        raise PublicationDataError(path, f"{value} {currency} has more than two decimals")
+        raise PublicationDataError(
+            path,
+            gettext_noop("%(value)s %(currency)s has more than two decimals"),
+            params={"value": value, "currency": currency},
+        )
     if currency != "EUR" and not re.fullmatch(r"[A-Z]{3}", currency):
-        raise PublicationDataError("currency", f"„{currency}“ is not an ISO 4217 code")
+        raise PublicationDataError(
+            "currency",
+            gettext_noop("„%(currency)s“ is not an ISO 4217 code"),
+            params={"currency": currency},
+        )
 
 
 def _check_criteria(path: str, criteria: tuple[AwardCriterion, ...]) -> None:
     if not criteria:
-        raise PublicationDataError(path, "at least one award criterion is required")
+        raise PublicationDataError(path, gettext_noop("at least one award criterion is required"))
     if not any(c.kind in (CriterionKind.PRICE, CriterionKind.COST) for c in criteria):
         raise PublicationDataError(
-            path, "price or cost must be among the award criteria (VgV §58 Abs. 2)"
+            path, gettext_noop("price or cost must be among the award criteria (VgV §58 Abs. 2)")
         )
     for j, criterion in enumerate(criteria):
         if not criterion.name.strip():
-            raise PublicationDataError(f"{path}[{j}].name", "is required")
+            raise PublicationDataError(f"{path}[{j}].name", gettext_noop("is required"))
         if not isinstance(criterion.weight, Decimal) or not (0 < criterion.weight <= 100):
             raise PublicationDataError(
-                f"{path}[{j}].weight", f"{criterion.weight} is not a weight between 0 and 100"
+                f"{path}[{j}].weight",
+                gettext_noop("%(weight)s is not a weight between 0 and 100"),
+                params={"weight": criterion.weight},
             )
     total = sum((c.weight for c in criteria), Decimal(0))
     if total != 100:
-        raise PublicationDataError(path, f"the weights sum to {total}, not 100")
+        raise PublicationDataError(
+            path, gettext_noop("the weights sum to %(total)s, not 100"), params={"total": total}
+        )
 
 
 __all__ = [

@@ -18,6 +18,7 @@ from decimal import Decimal
 from lxml import etree
 
 from tenders.codes import cpv_digits, nuts_level
+from tenders.codes.errors import gettext_noop
 from tenders.publication.data import (
     AwardResult,
     BuyerLegalType,
@@ -128,7 +129,9 @@ def _lang(code: str) -> str:
         return LANGUAGES[code]
     except KeyError:
         raise PublicationDataError(
-            "notice_languages", f"„{code}“ is not an official EU language eForms accepts"
+            "notice_languages",
+            gettext_noop("„%(code)s“ is not an official EU language eForms accepts"),
+            params={"code": code},
         ) from None
 
 
@@ -136,7 +139,9 @@ def _country(path: str, code: str) -> str:
     try:
         return COUNTRIES[code]
     except KeyError:
-        raise PublicationDataError(path, f"country {code} has no eForms code here") from None
+        raise PublicationDataError(
+            path, gettext_noop("country %(code)s has no eForms code here"), params={"code": code}
+        ) from None
 
 
 def _amount(value: Decimal) -> str:
@@ -216,11 +221,15 @@ def _check_regional(path: str, organisation_or_place, *, nuts: str, country: str
     if country in NUTS_COUNTRIES:
         if not nuts:
             raise PublicationDataError(
-                f"{path}.nuts", f"eForms needs the NUTS 3 region of addresses in {country}"
+                f"{path}.nuts",
+                gettext_noop("eForms needs the NUTS 3 region of addresses in %(country)s"),
+                params={"country": country},
             )
         if nuts_level(nuts) != 3:
             raise PublicationDataError(
-                f"{path}.nuts", f"eForms needs a NUTS 3 region (five characters), not {nuts}"
+                f"{path}.nuts",
+                gettext_noop("eForms needs a NUTS 3 region (five characters), not %(nuts)s"),
+                params={"nuts": nuts},
             )
 
 
@@ -236,7 +245,9 @@ def _organisations(ext: etree._Element, ctx: _Context) -> None:
         address = organisation.address
         _check_regional(f"{path}.address", organisation, nuts=address.nuts, country=address.country)
         if not address.postal_code.strip():
-            raise PublicationDataError(f"{path}.address.postal_code", "eForms needs the post code")
+            raise PublicationDataError(
+                f"{path}.address.postal_code", gettext_noop("eForms needs the post code")
+            )
         company = _el(_el(orgs, "efac:Organization"), "efac:Company")
         if organisation.size is not None:
             _el(
@@ -669,16 +680,19 @@ def subtypes(procedure: Procedure) -> tuple[str, str]:
     """The (contract notice, award notice) subtypes for ``procedure``, or the reason why not."""
     if procedure.regime is not Regime.EU:
         raise PublicationDataError(
-            "regime", "an eForms contract notice is only published for EU-regime procedures"
+            "regime",
+            gettext_noop("an eForms contract notice is only published for EU-regime procedures"),
         )
     try:
         found = SUBTYPES[procedure.legal_basis]
     except KeyError:
         raise PublicationDataError(
             "legal_basis",
-            "eForms notices are built for directives 2014/24/EU (VgV, subtypes 16/29), "
-            f"2014/25/EU (SektVO, 17/30) and 2014/23/EU (KonzVgV, 19/32), not for "
-            f"{procedure.legal_basis.value}",
+            gettext_noop(
+                "eForms notices are built for directives 2014/24/EU (VgV, subtypes 16/29), "
+                "2014/25/EU (SektVO, 17/30) and 2014/23/EU (KonzVgV, 19/32), not for %(value)s"
+            ),
+            params={"value": procedure.legal_basis.value},
         ) from None
     if (
         procedure.legal_basis is LegalBasis.DIRECTIVE_2014_24
@@ -686,14 +700,19 @@ def subtypes(procedure: Procedure) -> tuple[str, str]:
     ):
         raise PublicationDataError(
             "buyer_legal_type",
-            f"a {procedure.buyer_legal_type.value} buyer is a contracting entity: it procures "
-            "under the utilities directive 2014/25/EU (SektVO), not 2014/24/EU",
+            gettext_noop(
+                "a %(legal_type)s buyer is a contracting entity: it procures under the "
+                "utilities directive 2014/25/EU (SektVO), not 2014/24/EU"
+            ),
+            params={"legal_type": procedure.buyer_legal_type.value},
         )
     if procedure.legal_basis is LegalBasis.DIRECTIVE_2014_25 and not procedure.entity_activity:
         raise PublicationDataError(
             "entity_activity",
-            "a utilities procedure (2014/25/EU, SektVO) names its sector activity, "
-            "e.g. water or electricity (eForms BT-610)",
+            gettext_noop(
+                "a utilities procedure (2014/25/EU, SektVO) names its sector activity, e.g. "
+                "water or electricity (eForms BT-610)"
+            ),
         )
     if (
         procedure.legal_basis is LegalBasis.DIRECTIVE_2014_23
@@ -702,7 +721,9 @@ def subtypes(procedure: Procedure) -> tuple[str, str]:
     ):
         raise PublicationDataError(
             "entity_activity",
-            "a contracting entity's concession names its sector activity (eForms BT-610)",
+            gettext_noop(
+                "a contracting entity's concession names its sector activity (eForms BT-610)"
+            ),
         )
     return found
 
@@ -718,8 +739,10 @@ def contract_notice_xml(procedure: Procedure, notice: NoticeInfo) -> bytes:
     if procedure.procedure_type not in CN16_PROCEDURES:
         raise PublicationDataError(
             "procedure_type",
-            f"{procedure.procedure_type.value} is not published with a contract notice "
-            f"(subtype {subtype})",
+            gettext_noop(
+                "%(procedure)s is not published with a contract notice (subtype %(subtype)s)"
+            ),
+            params={"procedure": procedure.procedure_type.value, "subtype": subtype},
         )
     ctx = _Context(procedure, notice)
     root, ext = _root("cn", ctx, notice_type="cn-standard", form_type="competition")
@@ -749,7 +772,9 @@ def contract_award_notice_xml(result: AwardResult, notice: NoticeInfo) -> bytes:
     ]
     if missing:
         raise PublicationDataError(
-            "awards", f"an award notice reports every lot; missing: {', '.join(missing)}"
+            "awards",
+            gettext_noop("an award notice reports every lot; missing: %(lots)s"),
+            params={"lots": ", ".join(missing)},
         )
     ctx = _Context(procedure, notice)
     root, ext = _root("can", ctx, notice_type="can-standard", form_type="result")

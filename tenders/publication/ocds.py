@@ -23,6 +23,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from tenders.codes.errors import gettext_noop
 from tenders.publication.data import (
     AwardResult,
     Contract,
@@ -99,14 +100,16 @@ def ocid(prefix: str, procedure: Procedure) -> str:
     """The procedure's stable open contracting id."""
     if not OCID_PREFIX_PATTERN.match(prefix or ""):
         raise PublicationDataError(
-            "ocid_prefix", f"„{prefix}“ is not an OCDS prefix (ocds- and six characters a-z, 0-9)"
+            "ocid_prefix",
+            gettext_noop("„%(prefix)s“ is not an OCDS prefix (ocds- and six characters a-z, 0-9)"),
+            params={"prefix": prefix},
         )
     return f"{prefix}-{procedure.procedure_id}"
 
 
 def _aware(path: str, moment: datetime) -> datetime:
     if moment.tzinfo is None or moment.utcoffset() is None:
-        raise PublicationDataError(path, "must be a timezone-aware datetime")
+        raise PublicationDataError(path, gettext_noop("must be a timezone-aware datetime"))
     return moment
 
 
@@ -126,7 +129,11 @@ def _number(path: str, value: Decimal) -> int | float:
         return int(value)
     as_float = float(value)
     if Decimal(repr(as_float)) != value:
-        raise PublicationDataError(path, f"{value} cannot be written as an exact JSON number")
+        raise PublicationDataError(
+            path,
+            gettext_noop("%(value)s cannot be written as an exact JSON number"),
+            params={"value": value},
+        )
     return as_float
 
 
@@ -362,10 +369,12 @@ def tender_release(
     procedure.validate()
     _aware("published_at", published_at)
     if tag not in TENDER_TAGS:
-        raise PublicationDataError("tag", f"{tag} is not a tender-stage release tag")
+        raise PublicationDataError(
+            "tag", gettext_noop("%(tag)s is not a tender-stage release tag"), params={"tag": tag}
+        )
     if tag is ReleaseTag.TENDER_CANCELLATION and not cancellation_reason.strip():
         raise PublicationDataError(
-            "cancellation_reason", "a cancellation needs its reason (VgV § 63 Abs. 2)"
+            "cancellation_reason", gettext_noop("a cancellation needs its reason (VgV § 63 Abs. 2)")
         )
     release = _envelope(procedure, ocid_prefix=ocid_prefix, tag=tag, at=published_at)
     parties = _Parties()
@@ -548,7 +557,9 @@ def contract_release(
             entry["description"] = "Invoices must quote " + "; ".join(references)
         contracts.append(entry)
     if not contracts:
-        raise PublicationDataError("awards", "no lot has a concluded contract to publish")
+        raise PublicationDataError(
+            "awards", gettext_noop("no lot has a concluded contract to publish")
+        )
     release["contracts"] = contracts
     release["parties"] = parties.as_list()
     return release
@@ -567,14 +578,20 @@ def release_package(
     """Wrap releases in an OCDS 1.1 release package (the document served at a stable URL)."""
     _aware("published_at", published_at)
     if not uri.startswith(("https://", "http://")):
-        raise PublicationDataError("uri", f"„{uri}“ is not an http(s) URL")
+        raise PublicationDataError(
+            "uri", gettext_noop("„%(uri)s“ is not an http(s) URL"), params={"uri": uri}
+        )
     if not publisher_name.strip():
-        raise PublicationDataError("publisher_name", "is required")
+        raise PublicationDataError("publisher_name", gettext_noop("is required"))
     seen: set[tuple[str, str]] = set()
     for index, release in enumerate(releases):
         key = (release.get("ocid", ""), release.get("id", ""))
         if key in seen:
-            raise PublicationDataError(f"releases[{index}].id", f"duplicate release {key[1]}")
+            raise PublicationDataError(
+                f"releases[{index}].id",
+                gettext_noop("duplicate release %(release)s"),
+                params={"release": key[1]},
+            )
         seen.add(key)
     publisher: dict[str, str] = {"name": publisher_name}
     if publisher_uri:

@@ -1,4 +1,5 @@
-"""Legal rules of the tender domain as pure functions: no database, no Django settings.
+"""Legal rules of the tender domain as pure functions: no database. The time-limit messages are
+written in the active language (Django's gettext and date formats), so they need settings.
 
 ``thresholds``: which regime (EU or national) applies, GWB §106 with the thresholds from
 2026-01-01. ``time_limits``: the minimum time limits of VgV §§15-19 (and their siblings in

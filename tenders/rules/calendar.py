@@ -59,25 +59,57 @@ def holiday_region(*, country: str, nuts: str = "") -> str:
     return f"DE-{land}" if land else ANY_LAND
 
 
+# Our language codes → the ``holidays`` package's; a country that lacks one names its holidays
+# in its own language (a French reader sees "Heilige Drei Könige", the name the Land uses).
+_CALENDAR_LANGUAGES = {"de": "de", "en": "en_US", "fr": "fr"}
+
+
 @lru_cache(maxsize=512)
-def public_holidays(region: str, year: int) -> frozenset[date]:
-    """Public holidays of ``region`` (see :func:`holiday_region`) in ``year``."""
+def _calendar(region: str, year: int, language: str | None) -> dict[date, tuple[str, ...]]:
     country, _, subdivision = region.partition("-")
     if country == "DE":
-        subdivisions = [subdivision] if subdivision else sorted(holidays.Germany.subdivisions)
-        days: set[date] = set()
-        for each in subdivisions:
-            days.update(
-                holidays.country_holidays(
-                    "DE", subdiv=each, years=year, categories=_LOCAL_CATEGORIES
-                )
+        calendars = [
+            holidays.country_holidays(
+                "DE", subdiv=each, years=year, categories=_LOCAL_CATEGORIES, language=language
             )
-        return frozenset(days)
+            for each in ([subdivision] if subdivision else sorted(holidays.Germany.subdivisions))
+        ]
+    else:
+        try:
+            calendars = [holidays.country_holidays(country, years=year, language=language)]
+        except NotImplementedError:
+            # A country the calendar does not know: weekends still count, holidays cannot.
+            return {}
+    names: dict[date, list[str]] = {}
+    for calendar in calendars:
+        for day in calendar:
+            for name in calendar.get_list(day):
+                if name not in names.setdefault(day, []):
+                    names[day].append(name)
+    return {day: tuple(each) for day, each in names.items()}
+
+
+def public_holidays(region: str, year: int) -> frozenset[date]:
+    """Public holidays of ``region`` (see :func:`holiday_region`) in ``year``."""
+    return frozenset(_calendar(region, year, None))
+
+
+def holiday_names(day: date, region: str, language: str | None = None) -> tuple[str, ...]:
+    """What makes ``day`` a holiday in ``region``, named in ``language`` (de, en, fr) where the
+    calendar has it; empty on an ordinary day."""
+    default, supported = _languages(region.partition("-")[0])
+    wanted = _CALENDAR_LANGUAGES.get((language or "")[:2])
+    return _calendar(region, day.year, wanted if wanted in supported else default).get(day, ())
+
+
+@lru_cache(maxsize=64)
+def _languages(country: str) -> tuple[str | None, frozenset[str]]:
+    """The country's own language in the calendar, and every language it can name holidays in."""
     try:
-        return frozenset(holidays.country_holidays(country, years=year))
+        calendar = holidays.country_holidays(country)
     except NotImplementedError:
-        # A country the calendar does not know: weekends still count, holidays cannot.
-        return frozenset()
+        return None, frozenset()
+    return calendar.default_language, frozenset(calendar.supported_languages)
 
 
 def is_working_day(day: date, region: str = ANY_LAND) -> bool:

@@ -19,12 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.utils.formats import date_format
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
 from procurement.core.timeutil import berlin_date
-from tenders.rules.calendar import ANY_LAND, next_working_day
+from tenders.rules.calendar import ANY_LAND, holiday_names, next_working_day
 
 NATIONAL_MINIMUM_DAYS = 10
-FROM_NOTICE = "der Absendung der Bekanntmachung"
-FROM_INVITATION = "der Aufforderung zur Angebotsabgabe, frühestens nach Ablauf der Teilnahmefrist"
+# The start event of a limit (``Limit.counted_from``); its words are in ``_start_event``.
+FROM_NOTICE = "notice"
+FROM_INVITATION = "invitation"
 PARTICIPATION = "participation_deadline"
 OFFERS = "submission_deadline"
 QUESTIONS = "questions_deadline"
@@ -237,35 +242,84 @@ def earliest_deadline_date(*, start: date, days: int, region: str = ANY_LAND) ->
     return next_working_day(start + timedelta(days=days), region)
 
 
+def _day(day: date) -> str:
+    """A legal calendar day as the reader's language writes it ("7. April 2026", "7 avril 2026")."""
+    return date_format(day, "DATE_FORMAT")
+
+
+def _not_working_because(day: date, region: str) -> str:
+    """ "Saturday", "Heilige Drei Könige", "Sunday, Easter Sunday": what the reader needs to see
+    why the limit moved."""
+    reasons = [date_format(day, "l")] if day.weekday() >= 5 else []
+    reasons.extend(holiday_names(day, region, get_language()))
+    return ", ".join(reasons)
+
+
+def _start_event(counted_from: str) -> str:
+    if counted_from == FROM_INVITATION:
+        # Translators: follows "counted from the day after"; German needs the dative here.
+        return _(
+            "the invitation to submit offers, at the earliest after the deadline for requests "
+            "to participate has passed"
+        )
+    # Translators: follows "counted from the day after"; German needs the dative here.
+    return _("the dispatch of the contract notice")
+
+
 def _shortfall_message(
-    *, label: str, earliest: date, limit: Limit, start: date, shifted: date | None
+    *,
+    field: str,
+    earliest: date,
+    limit: Limit,
+    start: date,
+    shifted: date | None,
+    region: str,
 ) -> str:
-    message = (
-        f"{label} endet vor dem frühesten zulässigen Datum {earliest.isoformat()} "
-        f"({limit.citation})"
-    )
-    if limit.policy:
-        message += (
-            f": das Recht verlangt eine angemessene Frist; diese Vergabeplattform setzt dafür "
-            f"mindestens {limit.days} Tage an, gerechnet ab dem Tag nach {limit.counted_from} "
-            f"({start.isoformat()})."
+    values = {
+        "earliest": _day(earliest),
+        "citation": limit.citation,
+        "days": limit.days,
+        "event": _start_event(limit.counted_from),
+        "start": _day(start),
+    }
+    # One whole sentence per case, so each language can order its words freely.
+    if field == PARTICIPATION and limit.policy:
+        message = _(
+            "The deadline for requests to participate ends before the earliest allowed date, "
+            "%(earliest)s (%(citation)s): the law asks for a reasonable time limit, which this "
+            "platform sets at %(days)s days at least, counted from the day after %(event)s "
+            "(%(start)s)."
+        )
+    elif field == PARTICIPATION:
+        message = _(
+            "The deadline for requests to participate ends before the earliest allowed date, "
+            "%(earliest)s (%(citation)s): at least %(days)s days, counted from the day after "
+            "%(event)s (%(start)s)."
+        )
+    elif limit.policy:
+        message = _(
+            "The deadline for offers ends before the earliest allowed date, %(earliest)s "
+            "(%(citation)s): the law asks for a reasonable time limit, which this platform sets "
+            "at %(days)s days at least, counted from the day after %(event)s (%(start)s)."
         )
     else:
-        message += (
-            f": mindestens {limit.days} Tage, gerechnet ab dem Tag nach {limit.counted_from} "
-            f"({start.isoformat()})."
+        message = _(
+            "The deadline for offers ends before the earliest allowed date, %(earliest)s "
+            "(%(citation)s): at least %(days)s days, counted from the day after %(event)s "
+            "(%(start)s)."
         )
+    message %= values
     if shifted is not None:
-        message += (
-            f" Der rechnerisch letzte Tag {shifted.isoformat()} ist ein Samstag, Sonntag oder "
-            "Feiertag; die Frist endet daher erst am nächsten Werktag (VO (EWG, Euratom) "
-            "Nr. 1182/71 Art. 3 Abs. 4; BGB §193)."
-        )
+        message += " " + _(
+            "The last day by the count, %(day)s, is not a working day (%(reason)s), so the time "
+            "limit ends on the next working day (Regulation (EEC, Euratom) No 1182/71 Art. 3(4); "
+            "BGB §193)."
+        ) % {"day": _day(shifted), "reason": _not_working_because(shifted, region)}
     return message
 
 
 def _check_limit(
-    *, field: str, label: str, deadline: datetime, limit: Limit, start: date, region: str
+    *, field: str, deadline: datetime, limit: Limit, start: date, region: str
 ) -> Violation | None:
     plain = start + timedelta(days=limit.days)
     earliest = earliest_deadline_date(start=start, days=limit.days, region=region)
@@ -274,11 +328,12 @@ def _check_limit(
     return Violation(
         field=field,
         message=_shortfall_message(
-            label=label,
+            field=field,
             earliest=earliest,
             limit=limit,
             start=start,
             shifted=plain if earliest != plain else None,
+            region=region,
         ),
         citation=limit.citation,
         earliest=earliest,
@@ -302,9 +357,9 @@ def check_time_limits(
     """
     violations: list[Violation] = []
     if submission_deadline is None:
-        return [Violation(OFFERS, "Eine Angebotsfrist ist anzugeben.", "")]
+        return [Violation(OFFERS, _("Set a deadline for offers."), "")]
     if submission_deadline <= now:
-        violations.append(Violation(OFFERS, "Die Angebotsfrist liegt in der Vergangenheit.", ""))
+        violations.append(Violation(OFFERS, _("The deadline for offers is in the past."), ""))
     participation = participation_limit(ctx)
     offers = offer_limit(ctx)
     if participation is not None:
@@ -312,14 +367,16 @@ def check_time_limits(
             violations.append(
                 Violation(
                     PARTICIPATION,
-                    "Für ein Verfahren mit Teilnahmewettbewerb ist eine Teilnahmefrist anzugeben.",
+                    _(
+                        "A procedure with a call for competition needs a deadline for requests "
+                        "to participate."
+                    ),
                     participation.citation,
                 )
             )
         else:
             found = _check_limit(
                 field=PARTICIPATION,
-                label="Teilnahmefrist",
                 deadline=participation_deadline,
                 limit=participation,
                 start=dispatch,
@@ -331,14 +388,16 @@ def check_time_limits(
                 violations.append(
                     Violation(
                         PARTICIPATION,
-                        "Die Teilnahmefrist muss vor der Angebotsfrist enden.",
+                        _(
+                            "The deadline for requests to participate must end before the "
+                            "deadline for offers."
+                        ),
                         participation.citation,
                     )
                 )
             else:
                 found = _check_limit(
                     field=OFFERS,
-                    label="Angebotsfrist",
                     deadline=submission_deadline,
                     limit=offers,
                     start=berlin_date(participation_deadline),
@@ -351,14 +410,15 @@ def check_time_limits(
             violations.append(
                 Violation(
                     PARTICIPATION,
-                    "Eine Teilnahmefrist gibt es nur in Verfahren mit Teilnahmewettbewerb; "
-                    "bitte das Feld leeren.",
+                    _(
+                        "Only procedures with a call for competition have a deadline for "
+                        "requests to participate; please clear the field."
+                    ),
                     "",
                 )
             )
         found = _check_limit(
             field=OFFERS,
-            label="Angebotsfrist",
             deadline=submission_deadline,
             limit=offers,
             start=dispatch,
@@ -376,9 +436,12 @@ def check_time_limits(
                 violations.append(
                     Violation(
                         QUESTIONS,
-                        f"Die Frist für Bieterfragen muss spätestens {margin} Tage vor der "
-                        f"Angebotsfrist enden, also bis {berlin_date(latest).isoformat()}, damit "
-                        "Antworten rechtzeitig allen Bietern vorliegen (VgV §20 Abs. 3 Nr. 1).",
+                        _(
+                            "The deadline for questions must end at least %(days)s days before "
+                            "the deadline for offers, that is by %(latest)s, so that the answers "
+                            "reach every bidder in time (VgV §20 Abs. 3 Nr. 1)."
+                        )
+                        % {"days": margin, "latest": _day(berlin_date(latest))},
                         "VgV §20 Abs. 3 Nr. 1",
                         berlin_date(latest),
                     )
@@ -387,7 +450,7 @@ def check_time_limits(
             violations.append(
                 Violation(
                     QUESTIONS,
-                    "Die Frist für Bieterfragen muss vor der Angebotsfrist enden.",
+                    _("The deadline for questions must end before the deadline for offers."),
                     "UVgO §13 Abs. 1",
                 )
             )
@@ -395,8 +458,10 @@ def check_time_limits(
         violations.append(
             Violation(
                 OPENING,
-                "Die Öffnung der Angebote darf erst nach Ablauf der Angebotsfrist stattfinden "
-                "(VgV §55 Abs. 2).",
+                _(
+                    "The offers may be opened only after the deadline for offers has passed "
+                    "(VgV §55 Abs. 2)."
+                ),
                 "VgV §55 Abs. 2",
             )
         )

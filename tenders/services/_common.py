@@ -1,6 +1,6 @@
 """Helpers every tender service shares: locking, role and state checks, code validation."""
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed, has_transition_perm
@@ -8,6 +8,9 @@ from django_fsm import can_proceed, has_transition_perm
 from procurement.core.roles import Role, has_role
 from tenders.errors import ErrorCode, TenderForbiddenError, TenderStateError, TenderValidationError
 from tenders.models import Tender, TenderState
+
+if TYPE_CHECKING:
+    from tenders.codes import CodeError
 
 ROLE_LABELS = {role.value: str(role.label) for role in Role}
 
@@ -82,6 +85,12 @@ def authorize_transition(*, tender: Tender, name: str, actor: Any, action: str) 
         )
 
 
+def code_error_text(error: "CodeError") -> str:
+    """A CPV/NUTS check's refusal in the reader's language (the checks themselves are
+    Django-free and write English)."""
+    return _(error.template) % error.params if error.params else _(error.template)
+
+
 def check_cpv(code: str, *, field: str) -> str:
     """The normalised CPV code, or ``TenderValidationError`` naming the field."""
     from tenders.codes import CodeError, cpv_validate
@@ -89,7 +98,9 @@ def check_cpv(code: str, *, field: str) -> str:
     try:
         return cpv_validate(code, field=field)
     except CodeError as error:
-        raise TenderValidationError([(field, error.message)], code=ErrorCode.CPV) from error
+        raise TenderValidationError(
+            [(field, code_error_text(error))], code=ErrorCode.CPV
+        ) from error
 
 
 def check_nuts(code: str, *, field: str) -> str:
@@ -98,4 +109,6 @@ def check_nuts(code: str, *, field: str) -> str:
     try:
         return nuts_validate(code, field=field)
     except CodeError as error:
-        raise TenderValidationError([(field, error.message)], code=ErrorCode.NUTS) from error
+        raise TenderValidationError(
+            [(field, code_error_text(error))], code=ErrorCode.NUTS
+        ) from error

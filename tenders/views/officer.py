@@ -329,7 +329,7 @@ def document_upload(request: HttpRequest, pk: int, document_id: int | None = Non
     # before any of it is read; otherwise the parser would drain it all just to discard it.
     if (
         request.method == "POST"
-        and declared_length(request) > settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + FORM_SLACK
+        and (declared_length(request) or 0) > settings.ZUSCHLAG_MAX_DOCUMENT_BYTES + FORM_SLACK
     ):
         raise _too_large_error()
     # The size-limiting handler must be installed before the body is parsed, which the CSRF

@@ -145,6 +145,8 @@ def test_rejected_proposal_can_be_proposed_again(authority, officer, approver, e
     tender, _bids = evaluated(authority, officer, evaluator)
     decision = award_propose(tender_id=tender.pk, actor=officer, reasons="r")
     award_reject(decision_id=decision.pk, actor=approver, reason="Begründung fehlt")
+    with pytest.raises(ConflictError, match="This decision is “Rejected”, not proposed"):
+        award_approve(decision_id=decision.pk, actor=approver)
     again = award_propose(tender_id=tender.pk, actor=officer, reasons="Begründet")
     assert again.pk != decision.pk
 

@@ -121,6 +121,7 @@ class ReferenceServer:
         self.closed = False
         self.stored: dict[str, bytes] = {}
         self.lock = threading.Lock()
+        self.languages: list[str | None] = []
 
 
 def _handler(state: ReferenceServer) -> type[BaseHTTPRequestHandler]:
@@ -165,9 +166,13 @@ def _handler(state: ReferenceServer) -> type[BaseHTTPRequestHandler]:
                 return
             with state.lock:
                 if state.closed:
+                    # Like the service, the refusal speaks the language the client asks for.
+                    language = self.headers.get("Accept-Language")
+                    state.languages.append(language)
+                    detail = {"de": "Angebotsfrist abgelaufen", "fr": "Date limite dépassée"}
                     self._json(
                         409,
-                        {"code": "deadline_passed", "detail": "Angebotsfrist abgelaufen"},
+                        {"code": "deadline_passed", "detail": detail.get(language, "closed")},
                     )
                     return
                 lot = self.path.split("/lots/")[1].split("/")[0]
@@ -335,9 +340,15 @@ def test_verify_receipt_detects_forgery_and_deleted_entry(
 
 
 def test_submit_refusals_are_reported(
-    tmp_path: Path, server: tuple[ReferenceServer, str], capsys: pytest.CaptureFixture[str]
+    tmp_path: Path,
+    server: tuple[ReferenceServer, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     state, url = server
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "de_DE.UTF-8")  # a German bidder's machine
     plain = tmp_path / "plain.pdf"
     plain.write_bytes(b"%PDF-1.7 plain")
     # --encrypted with a plaintext file: refused locally, nothing is sent
@@ -371,6 +382,17 @@ def test_submit_refusals_are_reported(
     err = capsys.readouterr().err
     assert "HTTP 409" in err
     assert "Angebotsfrist abgelaufen" in err
+    assert state.languages == ["de"]
+    assert (
+        main(
+            [
+                *("submit", "--url", url, "--tender", "T-1", "--lot", "1", "--token", TOKEN),
+                *("--language", "fr", str(plain)),
+            ]
+        )
+        == 1
+    )
+    assert "Date limite dépassée" in capsys.readouterr().err
     assert (
         main(
             ["submit", "--url", url, "--tender", "T-1", "--lot", "1", "--token", "bad", str(plain)]
@@ -449,3 +471,27 @@ def test_service_keygen_writes_a_usable_key(tmp_path: Path) -> None:
         receipt=receipt, service_key=ServiceVerifyKey.from_json((tmp_path / "s.pub").read_bytes())
     )
     assert (tmp_path / "s.key").stat().st_mode & 0o077 == 0
+
+
+@pytest.mark.parametrize(
+    ("environment", "option", "expected"),
+    [
+        ({"LANG": "de_DE.UTF-8"}, None, "de"),
+        ({"LANG": "de_DE.UTF-8", "LC_ALL": "fr_FR.UTF-8"}, None, "fr"),
+        ({"LANGUAGE": "fr:de", "LANG": "de_DE.UTF-8"}, None, "fr"),
+        ({"LC_MESSAGES": "fr_FR@euro"}, None, "fr"),
+        ({"LANG": "C.UTF-8"}, None, "en"),
+        ({}, None, "en"),
+        ({"LANG": "de_DE.UTF-8"}, "fr", "fr"),
+    ],
+)
+def test_client_asks_for_the_user_language(monkeypatch, environment, option, expected) -> None:
+    from argparse import Namespace
+
+    from bids.client.cli import _accept_language
+
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    assert _accept_language(Namespace(language=option)) == expected

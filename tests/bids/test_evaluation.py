@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.base import ContentFile
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -248,6 +248,23 @@ def test_exclusion_with_ground_and_reason(authority, officer):
     stranger = person(b.bidder, Role.BIDDER_ADMIN)
     with pytest.raises(TransitionForbiddenError):
         bid_exclude(bid_id=a.pk, actor=stranger, ground="late", details="x")
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "(this one is “Excluded”)"),
+        ("de", "(dieses ist „Ausgeschlossen“)"),
+        ("fr", "(celle-ci est « Écartée »)"),
+    ],
+)
+def test_refusals_name_the_bid_state_by_its_label(authority, officer, language, expected):
+    _tender, (bid,) = opened_tender(authority=authority, officer=officer, prices=["100"])
+    bid_exclude(bid_id=bid.pk, actor=officer, ground="late", details="Eingang 10:02")
+    with translation.override(language), pytest.raises(ConflictError) as caught:
+        bid_admit(bid_id=bid.pk, actor=officer)
+    assert expected in caught.value.message
+    assert "excluded" not in caught.value.message
 
 
 def test_document_request_inbox_answer_and_deadline(authority, officer, settings):

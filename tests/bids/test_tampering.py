@@ -67,7 +67,7 @@ def test_deleted_log_entry_is_detected(tender_with_bids, officer):
     with _late(tender), pytest.raises(BidConflictError) as caught:
         opening_start(tender_id=tender.pk, actor=officer)
     assert "bid log" in caught.value.message
-    assert "entry 2 missing" in caught.value.message
+    assert "broken at entry 2" in caught.value.message
     assert not OpeningSession.objects.exists()
     _unchanged(tender)
 

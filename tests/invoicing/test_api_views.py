@@ -29,11 +29,24 @@ def test_api_post_raw_xml_is_idempotent_201_then_200(client, de_buyer, de_suppli
     assert Invoice.objects.count() == 1
 
 
-def test_api_refuses_garbage_and_oversize(client, de_buyer, staff, settings):
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The file is neither XML nor PDF"),
+        ("de", "Die Datei ist weder XML noch PDF"),
+        ("fr", "Le fichier n'est ni XML ni PDF"),
+    ],
+)
+def test_api_refuses_garbage_and_oversize(client, de_buyer, staff, settings, language, expected):
     client.force_login(staff["clerk"])
-    response = client.post("/api/invoices/", data=b"\x00\x01binary", content_type="text/xml")
+    response = client.post(
+        "/api/invoices/",
+        data=b"\x00\x01binary",
+        content_type="text/xml",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
     assert response.status_code == 400
-    assert "neither XML nor PDF" in response.json()["detail"]
+    assert response.json()["detail"].startswith(expected)
     settings.ZUSCHLAG_MAX_INVOICE_BYTES = 100
     big = b"<Invoice>" + b"x" * 500 + b"</Invoice>"
     assert (

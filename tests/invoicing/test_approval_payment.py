@@ -222,3 +222,21 @@ def test_bulk_approve_reports_progress_and_failures(
 
     client.force_login(ap_staff(french_authority())["clerk"])
     assert client.get(response.json()["progress"]).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "Mark as paid: not possible while the invoice is Matched."),
+        ("de", "Als bezahlt markieren: nicht möglich, solange die Rechnung im Status „Zugeordnet“"),
+        ("fr", "Marquer comme payée : impossible tant que la facture est à l'état « Rapprochée »."),
+    ],
+)
+def test_refused_step_speaks_the_reader_language(de_buyer, de_supplier, staff, language, expected):
+    from django.utils import translation
+
+    invoice = matched(de_buyer, de_supplier)
+    assert invoice.state == Invoice.State.MATCHED
+    with translation.override(language), pytest.raises(InvoiceStateError) as caught:
+        invoice_mark_paid(invoice_id=invoice.pk, actor=staff["approver"])
+    assert caught.value.message.startswith(expected)

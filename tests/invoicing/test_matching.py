@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from invoicing.errors import MatchingError
 from invoicing.models import Invoice
@@ -65,9 +66,11 @@ def test_mismatches_are_shown_field_by_field_and_overridden_with_a_reason(
     assert set(bad) == {"order_reference", "amount"}
     assert bad["order_reference"]["expected"] == "BEST-2"
     assert bad["order_reference"]["actual"] == "BEST-X"
-    with pytest.raises(MatchingError, match="Unresolved"):
+    with translation.override("en"), pytest.raises(MatchingError, match="Unresolved"):
         invoice_match(invoice_id=invoice.pk, actor=staff["clerk"])
-    with pytest.raises(MatchingError, match="reason"):
+    with translation.override("de"), pytest.raises(MatchingError, match="Ungeklärte Abweichungen"):
+        invoice_match(invoice_id=invoice.pk, actor=staff["clerk"])
+    with translation.override("en"), pytest.raises(MatchingError, match="reason"):
         invoice_override_mismatch(
             invoice_id=invoice.pk, field="amount", reason="", actor=staff["clerk"]
         )

@@ -189,3 +189,26 @@ def test_sector_tender_needs_its_activity_and_gets_a_utilities_notice(db, contra
     doc = _valid_xml(contract_notice_schema, notice.content)
     ns = {"cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"}
     assert doc.xpath("//cbc:SubTypeCode/text()", namespaces=ns) == ["17"]
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "has 16 characters; at most 10 allowed"),
+        ("de", "hat 16 Zeichen; höchstens 10 sind erlaubt"),
+        ("fr", "compte 16 caractères ; 10 au plus sont admis"),
+    ],
+)
+def test_notice_builder_refusals_are_written_again_in_the_reader_language(lang, expected):
+    # The builders are Django-free and write English; the adapter translates template + params.
+    from django.utils import translation
+
+    from tenders.adapters import publication_error_text
+    from tenders.publication.data import PublicationDataError, Text
+
+    with pytest.raises(PublicationDataError) as caught:
+        Text.of(de="Reinigungsdienst").check("title", max_length=10, languages=["de"])
+    assert caught.value.message == "has 16 characters; at most 10 allowed"
+    assert caught.value.field == "title[de]"
+    with translation.override(lang):
+        assert publication_error_text(caught.value) == expected

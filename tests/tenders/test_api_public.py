@@ -146,6 +146,23 @@ def test_unpublished_tender_is_404_on_every_endpoint(api, state):
     assert refs(api.get(reverse("api-tender-list"), {"q": "Unveröffentlicht"})) == []
 
 
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "No published tender with the reference 'NIX-1'."),
+        ("de", "Keine veröffentlichte Ausschreibung mit der Vergabenummer 'NIX-1'."),
+        (
+            "fr",
+            "Aucun appel d\N{RIGHT SINGLE QUOTATION MARK}offres publié avec la référence 'NIX-1'.",
+        ),
+    ],
+)
+def test_unknown_tender_is_404_in_the_reader_language(api, language, expected):
+    response = api.get(reverse("api-tender-detail", args=["NIX-1"]), HTTP_ACCEPT_LANGUAGE=language)
+    assert response.status_code == 404
+    assert response.json()["detail"] == expected
+
+
 def test_nothing_private_leaks_through_any_endpoint(api, authority):
     # given a published tender with an answered and an unanswered question by a bidder,
     # and officers who drafted and approved it (names chosen to occur nowhere else)

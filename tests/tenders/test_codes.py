@@ -167,3 +167,25 @@ def test_codes_and_builders_are_django_free():
         "assert 'django' not in sys.modules, sorted(m for m in sys.modules if 'django' in m)"
     )
     subprocess.run([sys.executable, "-c", probe], check=True, cwd=REPO)
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "„FR101“ lies in FR, not in the country DE"),
+        ("de", "„FR101“ liegt in FR, nicht im Staat DE"),
+        ("fr", "« FR101 » se situe en FR, pas dans le pays DE"),
+    ],
+)
+def test_code_errors_are_written_again_in_the_reader_language(lang, expected):
+    # The checks are Django-free and English; the service translates template and parameters.
+    from django.utils import translation
+
+    from tenders.codes import nuts_validate
+    from tenders.services._common import code_error_text
+
+    with pytest.raises(CodeError) as caught:
+        nuts_validate("FR101", country="DE")
+    assert caught.value.message == "„FR101“ lies in FR, not in the country DE"
+    with translation.override(lang):
+        assert code_error_text(caught.value) == expected

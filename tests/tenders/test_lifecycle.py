@@ -112,7 +112,7 @@ def test_deadline_under_the_legal_minimum_is_refused_at_submission(authority, of
         questions_deadline=timezone.now() + timedelta(days=10),
         opening_at=timezone.now() + timedelta(days=21),
     )
-    with pytest.raises(TimeLimitError) as caught:
+    with translation.override("de"), pytest.raises(TimeLimitError) as caught:
         tender_submit(tender_id=tender.pk, actor=officer)
     assert caught.value.field == "submission_deadline"
     assert "Angebotsfrist endet vor dem frühesten zulässigen Datum" in caught.value.message
@@ -140,9 +140,9 @@ def test_time_limits_are_enforced_again_at_approval_and_at_publication(
         )
         tender_submit(tender_id=tender.pk, actor=officer)
     with freeze_time("2026-03-03 09:00:00+01:00"):
-        with pytest.raises(TimeLimitError) as caught:
+        with translation.override("en"), pytest.raises(TimeLimitError) as caught:
             tender_approve(tender_id=tender.pk, actor=approver)
-        assert "2026-04-02 (VgV §15 Abs. 2, 4)" in caught.value.message
+        assert "April 2, 2026 (VgV §15 Abs. 2, 4)" in caught.value.message
         tender.refresh_from_db()
         assert tender.state == TenderState.PENDING_APPROVAL
 
@@ -168,10 +168,10 @@ def test_the_authoritys_land_decides_which_holidays_end_a_limit(authority, offic
             opening_at=deadline + timedelta(hours=1),
         )
         if refused:
-            with pytest.raises(TimeLimitError) as caught:
+            with translation.override("en"), pytest.raises(TimeLimitError) as caught:
                 tender_submit(tender_id=tender.pk, actor=officer)
-            assert "2027-01-07 (VgV §15 Abs. 2, 4)" in caught.value.message
-            assert "2027-01-06" in caught.value.message  # the holiday it moved past
+            assert "Jan. 7, 2027 (VgV §15 Abs. 2, 4)" in caught.value.message
+            assert "Jan. 6, 2027, is not a working day (Epiphany)" in caught.value.message
         else:
             tender_submit(tender_id=tender.pk, actor=officer)
     tender.refresh_from_db()
@@ -194,9 +194,14 @@ def test_publication_rechecks_the_limits_a_day_later(authority, officer, approve
             opening_at=deadline + timedelta(hours=1),
         )
     with freeze_time("2026-03-04 09:00:00+01:00"):
-        with pytest.raises(TimeLimitError) as caught:
+        with translation.override("fr"), pytest.raises(TimeLimitError) as caught:
             tender_publish(tender_id=tender.pk, actor=officer)
-        assert "2026-04-03" in caught.value.message
+        # 03-04 + 30 days is Good Friday 04-03; Easter Monday follows: the limit ends 04-07.
+        assert "le 7 avril 2026 (VgV §15 Abs. 2, 4)" in caught.value.message
+        assert (
+            "le 3 avril 2026, n\N{RIGHT SINGLE QUOTATION MARK}est pas un jour ouvrable (Karfreitag)"
+            in caught.value.message
+        )
     tender.refresh_from_db()
     assert tender.state == TenderState.APPROVED
     assert not tender.publications.exists()

@@ -1,14 +1,16 @@
 """Officer and bidder pages: every bad input gets a clear message and changes nothing."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 from freezegun import freeze_time
 
 from procurement.core.roles import Role
+from procurement.core.timeutil import BERLIN
 from tenders.errors import TenderNotFoundError
 from tenders.models import DocumentVersion, Question, Tender, TenderState
 from tenders.services import question_ask, tender_submit
@@ -88,11 +90,25 @@ def test_create_through_the_form(client, authority, officer):
     assert response["Location"] == reverse("officer-tender-detail", args=[tender.pk])
 
 
-def test_invalid_cpv_in_the_form_shows_the_message_and_creates_nothing(client, officer):
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "„39130000-5“ has a wrong check digit: 39130000-2 expected"),
+        ("de", "„39130000-5“ hat eine falsche Prüfziffer: erwartet wird 39130000-2"),
+        ("fr", "« 39130000-5 » a un chiffre de contrôle erroné : 39130000-2 attendu"),
+    ],
+)
+def test_invalid_cpv_in_the_form_shows_the_message_and_creates_nothing(
+    client, officer, lang, expected
+):
     client.force_login(officer)
-    response = client.post(reverse("officer-tender-create"), tender_post(cpv_main="39130000-5"))
+    response = client.post(
+        reverse("officer-tender-create"),
+        tender_post(cpv_main="39130000-5"),
+        HTTP_ACCEPT_LANGUAGE=lang,
+    )
     assert response.status_code == 400
-    assert "wrong check digit" in response.text
+    assert escape(expected) in response.text
     assert not Tender.objects.exists()
 
 
@@ -128,9 +144,41 @@ def test_deadline_under_the_legal_minimum_is_refused_on_submission(client, autho
     client.force_login(officer)
     detail = client.get(reverse("officer-tender-detail", args=[tender.pk]))
     assert "VgV §15 Abs. 2, 4" in detail.text  # the checklist warns before anyone submits
-    response = client.post(reverse("officer-tender-transition", args=[tender.pk, "submit"]))
+    response = client.post(
+        reverse("officer-tender-transition", args=[tender.pk, "submit"]),
+        HTTP_ACCEPT_LANGUAGE="de",
+    )
     assert response.status_code == 400
     assert "Angebotsfrist endet vor dem frühesten zulässigen Datum" in response.text
+    tender.refresh_from_db()
+    assert tender.state == TenderState.DRAFT
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "The deadline for offers ends before the earliest allowed date, "),
+        ("de", "Angebotsfrist endet vor dem frühesten zulässigen Datum "),
+        ("fr", "La date limite de remise des offres tombe avant la première date admise, le "),
+    ],
+)
+def test_time_limit_refusal_speaks_the_officer_language(client, authority, officer, lang, expected):
+    with freeze_time("2026-03-02 09:00:00+01:00"):
+        tender = draft_tender(
+            authority=authority,
+            officer=officer,
+            submission_deadline=datetime(2026, 3, 20, 12, tzinfo=BERLIN),
+            questions_deadline=datetime(2026, 3, 10, 12, tzinfo=BERLIN),
+            opening_at=datetime(2026, 3, 20, 13, tzinfo=BERLIN),
+        )
+        client.force_login(officer)
+        response = client.post(
+            reverse("officer-tender-transition", args=[tender.pk, "submit"]),
+            HTTP_ACCEPT_LANGUAGE=lang,
+        )
+    assert response.status_code == 400
+    earliest = {"en": "April 1, 2026", "de": "1. April 2026", "fr": "1 avril 2026"}[lang]
+    assert escape(f"{expected}{earliest} (VgV §15 Abs. 2, 4)") in response.text
     tender.refresh_from_db()
     assert tender.state == TenderState.DRAFT
 
@@ -350,3 +398,30 @@ def test_every_page_renders_for_each_state(client, authority, officer, approver,
     client.force_login(bidder)
     for url in (reverse("bidder-tender", args=[published.pk]), reverse("tender-inbox")):
         assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.parametrize(
+    ("lang", "draft", "pending"),
+    [
+        ("en", "Draft", "Pending approval"),
+        ("de", "Entwurf", "Zur Freigabe"),
+        ("fr", "Brouillon", None),
+    ],
+)
+def test_history_names_states_by_their_translated_labels(
+    client, authority, officer, lang, draft, pending
+):
+    from django.utils import translation
+
+    tender = draft_tender(authority=authority, officer=officer)
+    tender_submit(tender_id=tender.pk, actor=officer)
+    client.force_login(officer)
+    response = client.get(
+        reverse("officer-tender-detail", args=[tender.pk]), HTTP_ACCEPT_LANGUAGE=lang
+    )
+    history = response.text.split('class="audit-trail"')[1]
+    with translation.override(lang):
+        pending = pending or str(TenderState.PENDING_APPROVAL.label)
+    assert f"<td>{draft}</td>" in history
+    assert f"<td>{escape(pending)}</td>" in history
+    assert "<td>pending_approval</td>" not in history

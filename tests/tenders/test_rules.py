@@ -1,9 +1,10 @@
 """The pure legal rules: thresholds (GWB §106) and minimum time limits (VgV §§15-19 and kin)."""
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from procurement.core.timeutil import BERLIN
 from tenders.rules import (
@@ -55,6 +56,9 @@ def test_regime_follows_the_2026_thresholds(
 def test_regime_refuses_float_money():
     with pytest.raises(TypeError):
         decide_regime(estimated_value=216000.0, contract_type="supplies", authority_type="")
+
+
+APOSTROPHE = "\N{RIGHT SINGLE QUOTATION MARK}"  # the French catalogue's typographic one
 
 
 def ctx(**kw):
@@ -231,6 +235,31 @@ def test_other_countries_use_their_own_calendar():
     assert not is_working_day(date(2026, 7, 18), "XX")
 
 
+@pytest.mark.parametrize(
+    ("lang", "day", "region", "reason"),
+    [
+        ("en", date(2027, 1, 6), "DE-BY", "(Epiphany)"),
+        ("de", date(2027, 1, 6), "DE-BY", "(Heilige Drei Könige)"),
+        # The calendar has no French names for German holidays: the Land's own name is shown.
+        ("fr", date(2027, 1, 6), "DE-BY", "(Heilige Drei Könige)"),
+        ("fr", date(2026, 7, 14), "FR", "(Fête nationale)"),
+        ("en", date(2026, 3, 28), "DE-BE", "(Saturday)"),
+        ("de", date(2026, 3, 29), "DE-BE", "(Sonntag)"),
+        ("en", date(2026, 4, 5), "DE-BB", "(Sunday, Easter Sunday)"),
+    ],
+)
+def test_a_moved_limit_says_why_its_last_day_is_no_working_day(lang, day, region, reason):
+    dispatch = day - timedelta(days=35)
+    with translation.override(lang):
+        (violation,) = check_time_limits(
+            ctx=ctx(holiday_region=region),
+            dispatch=dispatch,
+            now=datetime(2026, 1, 1, tzinfo=BERLIN),
+            submission_deadline=datetime.combine(day, datetime.min.time(), tzinfo=BERLIN),
+        )
+    assert reason in violation.message
+
+
 def test_time_limits_use_the_region_of_the_context():
     dispatch = date(2026, 12, 2)
     deadline = datetime(2027, 1, 6, 12, tzinfo=BERLIN)
@@ -246,18 +275,30 @@ def at(y, m, d, h=12):
     return datetime(y, m, d, h, tzinfo=BERLIN)
 
 
-def test_open_procedure_deadline_one_day_short_names_paragraph_and_earliest_date():
-    violations = check_time_limits(
-        ctx=ctx(),
-        dispatch=date(2026, 3, 3),
-        now=at(2026, 3, 3),
-        submission_deadline=at(2026, 4, 6),
-    )
+@pytest.mark.parametrize(
+    ("lang", "start"),
+    [
+        ("en", "The deadline for offers ends before the earliest allowed date, April 7, 2026 "),
+        ("de", "Angebotsfrist endet vor dem frühesten zulässigen Datum 7. April 2026 "),
+        (
+            "fr",
+            "La date limite de remise des offres tombe avant la première date admise, "
+            "le 7 avril 2026 ",
+        ),
+    ],
+)
+def test_open_procedure_deadline_one_day_short_names_paragraph_and_earliest_date(lang, start):
+    with translation.override(lang):
+        violations = check_time_limits(
+            ctx=ctx(),
+            dispatch=date(2026, 3, 3),
+            now=at(2026, 3, 3),
+            submission_deadline=at(2026, 4, 6),
+        )
     assert [v.field for v in violations] == ["submission_deadline"]
-    assert violations[0].message.startswith(
-        "Angebotsfrist endet vor dem frühesten zulässigen Datum 2026-04-07 (VgV §15 Abs. 2)"
-    )
+    assert violations[0].message.startswith(start + "(VgV §15 Abs. 2)")
     assert violations[0].earliest == date(2026, 4, 7)
+    assert violations[0].citation == "VgV §15 Abs. 2"
 
 
 def test_open_procedure_deadline_on_the_earliest_day_is_fine():
@@ -299,24 +340,27 @@ def test_restricted_procedure_needs_participation_deadline_and_counts_offers_aft
     assert [v.field for v in missing] == ["participation_deadline"]
     # Participation ends 2026-04-02 (30 days after 03-03 is 04-02, a Thursday): fine.
     # Offers 25 days after 04-02 = 04-27 (Monday); 04-24 is too early.
-    short = check_time_limits(
-        ctx=context,
-        dispatch=date(2026, 3, 3),
-        now=at(2026, 3, 3),
-        participation_deadline=at(2026, 4, 2),
-        submission_deadline=at(2026, 4, 24),
-    )
+    with translation.override("en"):
+        short = check_time_limits(
+            ctx=context,
+            dispatch=date(2026, 3, 3),
+            now=at(2026, 3, 3),
+            participation_deadline=at(2026, 4, 2),
+            submission_deadline=at(2026, 4, 24),
+        )
     assert [v.field for v in short] == ["submission_deadline"]
-    assert "2026-04-27 (VgV §16 Abs. 5, 8)" in short[0].message
-    short_participation = check_time_limits(
-        ctx=context,
-        dispatch=date(2026, 3, 3),
-        now=at(2026, 3, 3),
-        participation_deadline=at(2026, 3, 31),
-        submission_deadline=at(2026, 6, 1),
-    )
+    assert "April 27, 2026 (VgV §16 Abs. 5, 8)" in short[0].message
+    assert "the invitation to submit offers" in short[0].message
+    with translation.override("de"):
+        short_participation = check_time_limits(
+            ctx=context,
+            dispatch=date(2026, 3, 3),
+            now=at(2026, 3, 3),
+            participation_deadline=at(2026, 3, 31),
+            submission_deadline=at(2026, 6, 1),
+        )
     assert short_participation[0].message.startswith(
-        "Teilnahmefrist endet vor dem frühesten zulässigen Datum 2026-04-02 (VgV §16 Abs. 2)"
+        "Teilnahmefrist endet vor dem frühesten zulässigen Datum 2. April 2026 (VgV §16 Abs. 2)"
     )
 
 
@@ -349,17 +393,119 @@ def test_opening_before_the_deadline_is_refused():
     assert [v.field for v in violations] == ["opening_at"]
 
 
-def test_national_policy_message_says_it_is_our_minimum():
-    violations = check_time_limits(
-        ctx=ctx(regime="national", procedure="national_public"),
-        dispatch=date(2026, 3, 3),
-        now=at(2026, 3, 3),
-        submission_deadline=at(2026, 3, 10),
-    )
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", ["March 13, 2026 (UVgO §13 Abs. 1)", "reasonable time limit", "10 days at least"]),
+        ("de", ["13. März 2026 (UVgO §13 Abs. 1)", "angemessene Frist", "mindestens 10 Tage"]),
+        ("fr", ["13 mars 2026 (UVgO §13 Abs. 1)", "délai raisonnable", "10 jours au moins"]),
+    ],
+)
+def test_national_policy_message_says_it_is_our_minimum(lang, expected):
+    with translation.override(lang):
+        violations = check_time_limits(
+            ctx=ctx(regime="national", procedure="national_public"),
+            dispatch=date(2026, 3, 3),
+            now=at(2026, 3, 3),
+            submission_deadline=at(2026, 3, 10),
+        )
     message = violations[0].message
-    assert "2026-03-13 (UVgO §13 Abs. 1)" in message
-    assert "angemessene Frist" in message
-    assert "mindestens 10 Tage" in message
+    for part in expected:
+        assert part in message
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        (
+            "en",
+            [
+                "April 7, 2026 (VgV §15 Abs. 2)",
+                "counted from the day after the dispatch of the contract notice (March 2, 2026)",
+                "The last day by the count, April 6, 2026, is not a working day (Easter Monday)",
+            ],
+        ),
+        (
+            "de",
+            [
+                "7. April 2026 (VgV §15 Abs. 2)",
+                "ab dem Tag nach der Absendung der Bekanntmachung (2. März 2026)",
+                "Der rechnerisch letzte Tag, 6. April 2026, ist kein Werktag (Ostermontag)",
+            ],
+        ),
+        (
+            "fr",
+            [
+                "le 7 avril 2026 (VgV §15 Abs. 2)",
+                f"à compter du lendemain de l{APOSTROPHE}envoi de l{APOSTROPHE}avis de marché "
+                "(2 mars 2026)",
+                "Le dernier jour selon le calcul, le 6 avril 2026, "
+                f"n{APOSTROPHE}est pas un jour ouvrable (Ostermontag)",
+            ],
+        ),
+    ],
+)
+def test_limit_ending_on_a_holiday_says_why_it_moves_in_the_reader_language(lang, expected):
+    # Dispatch 2026-03-02 + 35 days = Easter Monday 2026-04-06: the limit ends on Tuesday.
+    with translation.override(lang):
+        violations = check_time_limits(
+            ctx=ctx(),
+            dispatch=date(2026, 3, 2),
+            now=at(2026, 3, 2),
+            submission_deadline=at(2026, 4, 6),
+        )
+    assert violations[0].earliest == date(2026, 4, 7)
+    for part in expected:
+        assert part in violations[0].message
+
+
+def every_kind_of_violation():
+    """One call per message of the module, gathered in the active language."""
+    restricted = ctx(procedure="restricted", authority_type="central", electronic=True)
+    day = dict(dispatch=date(2026, 3, 3), now=at(2026, 3, 3))
+    found = check_time_limits(ctx=ctx(), submission_deadline=None, **day)
+    found += check_time_limits(ctx=ctx(), submission_deadline=at(2026, 3, 1), **day)
+    found += check_time_limits(ctx=restricted, submission_deadline=at(2026, 6, 1), **day)
+    found += check_time_limits(
+        ctx=restricted,
+        participation_deadline=at(2026, 6, 2),
+        submission_deadline=at(2026, 6, 1),
+        **day,
+    )
+    found += check_time_limits(
+        ctx=ctx(regime="national", procedure="national_restricted_with_call"),
+        participation_deadline=at(2026, 3, 5),
+        submission_deadline=at(2026, 3, 10),
+        **day,
+    )
+    found += check_time_limits(
+        ctx=ctx(),
+        participation_deadline=at(2026, 4, 1),
+        submission_deadline=at(2026, 5, 4),
+        questions_deadline=at(2026, 5, 1),
+        opening_at=at(2026, 5, 4, 11),
+        **day,
+    )
+    found += check_time_limits(
+        ctx=ctx(regime="national", procedure="national_public"),
+        submission_deadline=at(2026, 5, 4),
+        questions_deadline=at(2026, 5, 5),
+        **day,
+    )
+    return found
+
+
+@pytest.mark.parametrize("lang", ["de", "fr"])
+def test_every_time_limit_message_is_translated(lang):
+    with translation.override("en"):
+        english = [v.message for v in every_kind_of_violation()]
+    with translation.override(lang):
+        translated = every_kind_of_violation()
+    assert len(english) == len(translated) >= 11
+    for source, violation in zip(english, translated, strict=True):
+        assert violation.message != source
+        if violation.earliest:
+            assert violation.citation in violation.message
 
 
 def test_prior_information_notice_shortens_offer_limits_within_its_window():

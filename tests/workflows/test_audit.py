@@ -211,6 +211,11 @@ def test_trail_template_include(ticket, officer, approver):
     assert html.count("<tr>") == 3  # header + two events
     assert "submit" in html
     assert "approve" in html
+    # states by their labels, not their stored values
+    assert "<td>Draft</td>" in html
+    assert html.count("<td>Submitted</td>") == 2
+    assert "<td>Approved</td>" in html
+    assert "<td>submitted</td>" not in html
     assert "(approver)" in html
     assert "<b>note</b>: &lt;b&gt;geprüft&lt;/b&gt; xxx" in html  # shown, escaped, shortened
     assert "x" * 200 not in html

@@ -1,6 +1,9 @@
 import json
+from functools import cache
 
 from django import template
+from django.db import models
+from django_fsm import FSMFieldMixin
 
 from workflows.selectors import audit_trail_for
 
@@ -13,6 +16,25 @@ DETAIL_MAX_CHARS = 200
 def audit_trail(obj):
     """``{% load workflows %}{% audit_trail tender %}``: the object's history as a table."""
     return {"trail": list(audit_trail_for(obj=obj))}
+
+
+@cache
+def _state_labels(model: type[models.Model]) -> dict[str, object]:
+    labels: dict[str, object] = {}
+    for field in model._meta.get_fields():
+        if isinstance(field, FSMFieldMixin) and field.choices:
+            labels.update((str(value), label) for value, label in field.flatchoices)
+    return labels
+
+
+@register.filter
+def state_label(event, value: str) -> str:
+    """``{{ event|state_label:event.to_state }}``: the human, translated label of a state the
+    event recorded (the raw value when its model or the state is unknown)."""
+    model = event.content_type.model_class() if event.content_type_id else None
+    if model is None or not value:
+        return value
+    return str(_state_labels(model).get(value, value))
 
 
 @register.filter

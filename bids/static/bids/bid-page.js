@@ -9,6 +9,7 @@
 //   </form>
 
 import { submitBid } from "./bid-upload.js";
+import { messagesOf } from "./messages.js";
 
 function csrfToken(form) {
   const field = form.querySelector("input[name=csrfmiddlewaretoken]");
@@ -39,13 +40,16 @@ export function bindBidPages(root = document) {
     const progress = form.querySelector("[data-progress]");
     const download = form.querySelector("[data-receipt-download]");
     const say = (text) => (status.textContent = text);
+    const msg = messagesOf(form);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const chosen = form.elements.file.files[0];
-      if (!chosen) return say("Bitte eine Datei wählen.");
+      if (!chosen) return say(msg.text("no-file", "Bitte eine Datei wählen."));
       const price = form.elements.price?.value ?? "";
       if (price && !/^\d+([.,]\d{1,2})?$/.test(price.trim())) {
-        return say("Preis bitte als Zahl mit höchstens zwei Nachkommastellen angeben.");
+        return say(
+          msg.text("price", "Preis bitte als Zahl mit höchstens zwei Nachkommastellen angeben."),
+        );
       }
       const button = form.querySelector("button");
       button.disabled = true;
@@ -56,22 +60,26 @@ export function bindBidPages(root = document) {
           uploadUrl: form.dataset.uploadUrl,
           serviceKeyUrl: form.dataset.serviceKeyUrl,
           csrf: csrfToken(form),
-          onStage: (stage) => say(STAGES[stage]),
+          onStage: (stage) => say(msg.text(stage, STAGES[stage])),
           onProgress: (_stage, done, total) => {
             if (progress && total) progress.value = done / total;
           },
         });
         const f = result.fields;
         say(
-          `Angebot eingegangen am ${f.recorded_at} (Protokollposition ${f.position}). ` +
-            `Quittung geprüft: Signaturen gültig, SHA-256 ${f.ciphertext_sha256}.`,
+          msg.text(
+            "received",
+            "Angebot eingegangen am {recorded_at} (Protokollposition {position}). " +
+              "Quittung geprüft: Signaturen gültig, SHA-256 {sha256}.",
+            { recorded_at: f.recorded_at, position: f.position, sha256: f.ciphertext_sha256 },
+          ),
         );
         download.href = URL.createObjectURL(new Blob([result.receiptText], { type: "application/json" }));
         download.download = `quittung-${f.tender}-los${f.lot}-${f.bid}.json`;
         download.hidden = false;
         form.dataset.receiptVerified = "1";
       } catch (error) {
-        say(`Abgabe fehlgeschlagen: ${error.message}`);
+        say(msg.text("failed", "Abgabe fehlgeschlagen: {error}", { error: msg.error(error) }));
       } finally {
         button.disabled = false;
       }

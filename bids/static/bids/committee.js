@@ -21,6 +21,7 @@
 // Events: "zuschlag:member-key" {publicKey, keyFile}, "zuschlag:share-handed-over" {response},
 // "zuschlag:error" {error}.
 
+import { messagesOf } from "./messages.js";
 import * as env from "./envelope.js";
 
 function csrfToken(form) {
@@ -98,15 +99,16 @@ function statusOf(form) {
 export function bindCommitteeForms(root = document) {
   for (const form of root.querySelectorAll("form[data-zuschlag-member-keygen]")) {
     const say = statusOf(form);
+    const msg = messagesOf(form);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       const passphrase = form.elements.passphrase.value;
       if (form.elements.passphrase2 && form.elements.passphrase2.value !== passphrase) {
-        say("Die Passphrasen stimmen nicht überein.");
+        say(msg.text("mismatch", "Die Passphrasen stimmen nicht überein."));
         return;
       }
       try {
-        say("Schlüssel wird erzeugt …");
+        say(msg.text("generating", "Schlüssel wird erzeugt …"));
         const made = await createMemberKey({
           passphrase,
           label: form.elements.label?.value ?? "",
@@ -119,20 +121,27 @@ export function bindCommitteeForms(root = document) {
           link.href = URL.createObjectURL(new Blob([made.keyFileText], { type: "application/json" }));
           link.hidden = false;
         }
-        say(`Schlüssel ${made.publicKey.kid} erzeugt und registriert. Bitte die Schlüsseldatei speichern.`);
+        say(
+          msg.text(
+            "registered",
+            "Schlüssel {kid} erzeugt und registriert. Bitte die Schlüsseldatei speichern.",
+            { kid: made.publicKey.kid },
+          ),
+        );
         form.dispatchEvent(new CustomEvent("zuschlag:member-key", { detail: made, bubbles: true }));
       } catch (error) {
-        say(`Fehler: ${error.message}`);
+        say(msg.text("error", "Fehler: {error}", { error: msg.error(error) }));
         form.dispatchEvent(new CustomEvent("zuschlag:error", { detail: { error }, bubbles: true }));
       }
     });
   }
   for (const form of root.querySelectorAll("form[data-zuschlag-share-handover]")) {
     const say = statusOf(form);
+    const msg = messagesOf(form);
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
       try {
-        say("Anteil wird entschlüsselt …");
+        say(msg.text("decrypting", "Anteil wird entschlüsselt …"));
         const response = await handOverShare({
           keyFile: form.elements.keyfile.files[0],
           passphrase: form.elements.passphrase.value,
@@ -142,10 +151,10 @@ export function bindCommitteeForms(root = document) {
           csrf: csrfToken(form),
         });
         form.elements.passphrase.value = "";
-        say(response.detail ?? "Anteil übergeben.");
+        say(response.detail ?? msg.text("handed-over", "Anteil übergeben."));
         form.dispatchEvent(new CustomEvent("zuschlag:share-handed-over", { detail: { response }, bubbles: true }));
       } catch (error) {
-        say(`Fehler: ${error.message}`);
+        say(msg.text("error", "Fehler: {error}", { error: msg.error(error) }));
         form.dispatchEvent(new CustomEvent("zuschlag:error", { detail: { error }, bubbles: true }));
       }
     });
