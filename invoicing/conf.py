@@ -20,3 +20,12 @@ def mailboxes() -> list[dict[str, str]]:
     """``ZUSCHLAG_AP_MAILBOXES``: [{"buyer": <org public_id, Leitweg-ID or SIRET>, "url": …}];
     url is ``maildir:///path`` or ``imap(s)://user:password@host:port/FOLDER``."""
     return list(getattr(settings, "ZUSCHLAG_AP_MAILBOXES", []))
+
+
+def validation_batch() -> int:
+    """``ZUSCHLAG_VALIDATION_BATCH``: how many received invoices one validation task run takes
+    on (its own plus waiting ones no other worker holds), in one transaction; 1 turns it off."""
+    value = getattr(settings, "ZUSCHLAG_VALIDATION_BATCH", None)
+    if value is None:
+        value = os.environ.get("ZUSCHLAG_VALIDATION_BATCH", "8")
+    return max(1, int(value))

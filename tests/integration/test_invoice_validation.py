@@ -6,11 +6,14 @@ writes audit events would hit a stale cache (reported to the workflows owner).
 """
 
 import pytest
+from django.contrib.contenttypes.models import ContentType
 
 from invoicing.models import Invoice, ValidationReport
 from invoicing.services.intake import invoice_receive
 from invoicing.tasks import invoice_validate_task
 from tests.invoicing.factories import german_authority, german_supplier, invoice_xml
+from workflows.models import AuditEvent
+from workflows.verify import audit_chain_verify
 
 pytestmark = pytest.mark.integration
 
@@ -59,3 +62,28 @@ def test_validation_in_the_worker_acks_late_and_exactly_one_result(live_celery_w
     Invoice.objects.filter(pk=lost.pk).update(state=Invoice.State.VALIDATING)
     assert invoice_validate_task.delay(lost.pk).get(timeout=90) == "valid"
     assert ValidationReport.objects.filter(invoice=lost).count() == 1
+
+    # 4. a burst: the two worker processes take waiting invoices on in batches (claimed with
+    # SKIP LOCKED), every invoice's own task still runs; each invoice ends with one report and
+    # one pair of transitions on an intact chain
+    burst = [
+        invoice_receive(
+            buyer=buyer,
+            source=invoice_xml(seller=supplier, buyer=buyer, number=f"BURST-{n}"),
+            channel="api",
+        ).invoice
+        for n in range(12)
+    ]
+    live_celery_worker.wait_for(
+        lambda: ValidationReport.objects.filter(invoice__in=burst).count() == len(burst),
+        timeout=120,
+        what="the reports of the burst",
+    )
+    content_type = ContentType.objects.get_for_model(Invoice)
+    for invoice in burst:
+        assert ValidationReport.objects.filter(invoice=invoice).count() == 1
+        transitions = AuditEvent.objects.filter(
+            content_type=content_type, object_id=str(invoice.pk)
+        ).values_list("transition", flat=True)
+        assert sorted(transitions) == ["accept", "begin_validation"]
+    assert audit_chain_verify().ok
