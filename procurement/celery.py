@@ -14,9 +14,14 @@ app.autodiscover_tasks()
 def _warm_engine_in_child(**_: object) -> None:
     # Saxon must be created after the fork (it crashes in a forked child otherwise), so the
     # prefork master never touches it and each child warms its own processor here.
+    import gc
+
     from xrechnung.validate import warm_up
 
     warm_up()
+    # Django, the compiled rules and the warm-up's objects live as long as the child: out of
+    # the cyclic collector's way, as in procurement/wsgi.py.
+    gc.freeze()
 
 
 if os.environ.get("ZUSCHLAG_TEST_WORKER_CLEAR_CONTENT_TYPES") == "1":
