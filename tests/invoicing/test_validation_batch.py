@@ -202,3 +202,20 @@ def test_a_batch_of_one_validates_only_the_tasks_own_invoice(
     first, second = _received(de_buyer, de_supplier, engine_runs, "S-1", "S-2")
     assert invoice_validate_task.delay(second.pk).get() == Invoice.State.VALID
     assert (_state(first), _state(second)) == ("received", "valid")
+
+
+def test_without_a_broker_each_task_validates_only_its_own_invoice(
+    de_buyer, de_supplier, engine_runs, settings, monkeypatch
+):
+    # given the embedded deployment (eager celery: the task runs inside the receiving request)
+    monkeypatch.delenv("ZUSCHLAG_VALIDATION_BATCH", raising=False)
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    first, second = _received(de_buyer, de_supplier, engine_runs, "E-1", "E-2")
+    assert invoice_validate_task.delay(second.pk).get() == Invoice.State.VALID
+    assert (_state(first), _state(second)) == ("received", "valid")
+
+    # with a broker the same task takes the waiting invoice on as well
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    third, fourth = _received(de_buyer, de_supplier, engine_runs, "E-3", "E-4")
+    assert invoice_validate_queued(invoice_id=third.pk) == Invoice.State.VALID
+    assert [_state(i) for i in (first, third, fourth)] == ["valid"] * 3
