@@ -5,8 +5,11 @@ flush between transactional tests recreates them with new ids, so a second test 
 writes audit events would hit a stale cache (reported to the workflows owner).
 """
 
+import time
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
+from django.db import connection
 
 from invoicing.models import Invoice, ValidationReport
 from invoicing.services.intake import invoice_receive
@@ -87,3 +90,29 @@ def test_validation_in_the_worker_acks_late_and_exactly_one_result(live_celery_w
         ).values_list("transition", flat=True)
         assert sorted(transitions) == ["accept", "begin_validation"]
     assert audit_chain_verify().ok
+
+    # 5. the worker keeps its database connections between tasks (CELERY_DB_REUSE_MAX; celery's
+    # Django fixup would otherwise close them after every task and PostgreSQL start a new
+    # backend for the next one)
+    def worker_backends() -> set[int]:
+        time.sleep(1.0)  # a connection closed after the task would be gone by now
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pid FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return {pid for (pid,) in cursor.fetchall()}
+
+    before = worker_backends()
+    later = invoice_receive(
+        buyer=buyer,
+        source=invoice_xml(seller=supplier, buyer=buyer, number="REUSE-1"),
+        channel="api",
+    ).invoice
+    live_celery_worker.wait_for(
+        lambda: ValidationReport.objects.filter(invoice=later).exists(),
+        timeout=90,
+        what="the report of REUSE-1",
+    )
+    assert before, "no worker connection outlived its task"
+    assert before & worker_backends(), "the next task did not reuse a worker connection"
