@@ -96,10 +96,9 @@ def invoice_validate_queued(*, invoice_id: int, batch: int | None = None) -> str
     invoice. The engine runs under the row locks only: the audit chain's lock is taken by the
     first transition, after every engine run and contract lock, and held to the commit. A batch
     lost with its worker commits nothing, and each of its invoices is then validated by its own
-    (redelivered) task. An
-    invoice the engine fails on is left out of the batch for its own task to retry; so is one
-    that names a contract, whose match must lock the contract and check its remaining value
-    one invoice at a time.
+    (redelivered) task. An invoice the engine fails on is left out of the batch for its own task
+    to retry; so is one that names a contract, whose match must lock the contract and check its
+    remaining value one invoice at a time.
     """
     size = validation_batch() if batch is None else batch
     look = Invoice.objects.filter(pk=invoice_id).values_list("state", "duplicate_of_id").first()
