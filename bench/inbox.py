@@ -344,6 +344,8 @@ def main() -> None:
     args = parser.parse_args()
 
     recreate_database()
+    import gc
+
     import django
 
     django.setup()
@@ -359,6 +361,9 @@ def main() -> None:
         f"({len(paths)} files; whole machine {engine_cpu:.1f} ms CPU per invoice)"
     )
     purge_queue()
+    # This process stands for the web server: freeze what start-up loaded, as procurement/wsgi.py
+    # does.
+    gc.freeze()
     worker = start_worker()
     try:
         inbox = inbox_rate(paths, args.clients, worker)

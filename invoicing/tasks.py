@@ -15,9 +15,9 @@ from celery import shared_task
     max_retries=5,
 )
 def invoice_validate_task(invoice_id: int) -> str:
-    from invoicing.services.validation import invoice_validate
+    from invoicing.services.validation import invoice_validate_queued
 
-    return invoice_validate(invoice_id=invoice_id).state
+    return invoice_validate_queued(invoice_id=invoice_id)
 
 
 @shared_task(acks_late=True, autoretry_for=(OSError,), retry_backoff=True, max_retries=8)

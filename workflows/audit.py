@@ -14,7 +14,8 @@ import hashlib
 import json
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
@@ -22,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, router, transaction
 from django.utils import timezone
 
-from workflows.models import GENESIS_HASH, AuditChainHead, AuditEvent
+from workflows.models import GENESIS_HASH, AuditChainHead, AuditEvent, AuditEventQuerySet
 
 HASH_VERSION = 1
 ACTION_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z0-9_]+){2,}$")
@@ -214,6 +215,12 @@ def append_event(
             payload=data,
             payload_digest=payload_digest(data),
         )
+        pending = getattr(connection, "_audit_pending", None)
+        if pending:
+            # Inside appends_batched, after its first event: the head is locked; link in memory.
+            _link(event, sequence=pending[-1].sequence + 1, prev_hash=pending[-1].hash)
+            pending.append(event)
+            return event
         tip = getattr(connection, "_audit_tip", None)
         if tip is None or not _advance_head(event, tip=tip, using=using):
             head = _lock_head(using)
@@ -222,9 +229,50 @@ def append_event(
                 sequence=event.sequence, hash=event.hash
             )
             transaction.on_commit(lambda: _forget_tip(connection), using=using)
+        if pending is not None:
+            pending.append(event)  # written, with the ones linked after it, when the block ends
+            return event
         event.save(using=using, force_insert=True)
         connection._audit_tip = (event.sequence, event.hash)
     return event
+
+
+@contextmanager
+def appends_batched(*, using: str | None = None) -> Iterator[None]:
+    """Write the events appended inside the block with one INSERT and one head UPDATE at its end.
+
+    For a service running many transitions in one transaction (batch validation): the first
+    append locks the chain head as always, the following ones are linked in memory, and all are
+    written before the block is left, so the transaction commits them as usual. The block must
+    run inside a transaction and must not roll back a savepoint after an append. An exception
+    leaving it marks the transaction for rollback: a head that moved never commits without its
+    events.
+    """
+    using = using or router.db_for_write(AuditEvent)
+    connection = transaction.get_connection(using)
+    if not connection.in_atomic_block:
+        raise RuntimeError("appends_batched() needs a transaction (transaction.atomic)")
+    if getattr(connection, "_audit_pending", None) is not None:
+        yield  # nested: the outer block writes
+        return
+    connection._audit_pending = []
+    try:
+        yield
+    except BaseException:
+        connection._audit_pending = None
+        transaction.set_rollback(True, using=using)
+        raise
+    pending, connection._audit_pending = connection._audit_pending, None
+    if not pending:
+        return
+    # The only batch insert of events: linked above under the head lock, hashes complete.
+    super(AuditEventQuerySet, AuditEvent.objects.using(using).all()).bulk_create(pending)
+    last = pending[-1]
+    if len(pending) > 1:
+        AuditChainHead.objects.using(using).filter(pk=1).update(
+            sequence=last.sequence, hash=last.hash
+        )
+    connection._audit_tip = (last.sequence, last.hash)
 
 
 def record(

@@ -1,9 +1,11 @@
 from rest_framework import serializers
 
 from invoicing.models import Invoice
+from procurement.core.api import FieldsBuiltOnce
 
 
-class InvoiceOut(serializers.ModelSerializer):
+class InvoiceOut(FieldsBuiltOnce, serializers.ModelSerializer):
+    # Every API intake answers with it: its fields are built once (FieldsBuiltOnce).
     id = serializers.UUIDField(source="public_id")
     buyer = serializers.CharField(source="buyer.name")
     duplicate_of = serializers.SerializerMethodField()

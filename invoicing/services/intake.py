@@ -7,7 +7,7 @@ from typing import IO, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from invoicing.engine import extract
 from invoicing.models import Invoice, StoredDocument
@@ -79,7 +79,10 @@ def invoice_receive(
 
 
 def _existing(*, buyer: Organisation, sha256: str) -> Invoice | None:
-    return Invoice.objects.filter(buyer=buyer, sha256=sha256).first()
+    # Nearly every upload is new: ask for the key only, load the invoice when there is one.
+    same = Invoice.objects.filter(buyer=buyer, sha256=sha256).values_list("pk", flat=True)
+    pk = same.first()
+    return None if pk is None else Invoice.objects.get(pk=pk)
 
 
 def _create(*, buyer, document, channel, actor, supplier, resubmission_of, extracted) -> Invoice:
@@ -101,9 +104,13 @@ def _create(*, buyer, document, channel, actor, supplier, resubmission_of, extra
             max_length = Invoice._meta.get_field(name).max_length
             value = value[:max_length] if max_length else value
         setattr(invoice, name, value)
-    if invoice.supplier_id is None:
-        invoice.supplier = supplier_recognise(invoice=invoice)
-    invoice.duplicate_of = duplicate_find(invoice=invoice)
+    # Keys only (the rows are loaded if someone asks): two narrow SELECTs on every intake.
+    suppliers = _suppliers(invoice) if invoice.supplier_id is None else None
+    if suppliers is not None:
+        invoice.supplier_id = suppliers.values_list("pk", flat=True).first()
+    duplicates = _duplicates(invoice)
+    if duplicates is not None:
+        invoice.duplicate_of_id = duplicates.values_list("pk", flat=True).first()
     if invoice.kind == Invoice.Kind.CREDIT_NOTE and invoice.preceding_number:
         invoice.corrects = _corrected(invoice)
     invoice.save()
@@ -122,6 +129,11 @@ def seller_filter(invoice: Invoice) -> Q | None:
 
 def duplicate_find(*, invoice: Invoice) -> Invoice | None:
     """An earlier, not rejected invoice of the same seller with the same number and issue date."""
+    candidates = _duplicates(invoice)
+    return None if candidates is None else candidates.first()
+
+
+def _duplicates(invoice: Invoice) -> QuerySet[Invoice] | None:
     seller = seller_filter(invoice)
     if seller is None or not invoice.number or invoice.issue_date is None:
         return None
@@ -134,11 +146,16 @@ def duplicate_find(*, invoice: Invoice) -> Invoice | None:
     ).exclude(state=Invoice.State.REJECTED)
     if invoice.pk:
         candidates = candidates.exclude(pk=invoice.pk)
-    return candidates.order_by("pk").first()
+    return candidates.order_by("pk")
 
 
 def supplier_recognise(*, invoice: Invoice) -> Organisation | None:
     """The supplier organisation whose VAT id or SIRET the invoice carries, if we know it."""
+    operators = _suppliers(invoice)
+    return None if operators is None else operators.first()
+
+
+def _suppliers(invoice: Invoice) -> QuerySet[Organisation] | None:
     query = Q()
     if invoice.seller_vat_id:
         query |= Q(vat_id__iexact=invoice.seller_vat_id)
@@ -149,7 +166,7 @@ def supplier_recognise(*, invoice: Invoice) -> Organisation | None:
     if not query:
         return None
     operators = Organisation.objects.filter(query, kind=Organisation.Kind.OPERATOR)
-    return operators.order_by("pk").first()
+    return operators.order_by("pk")
 
 
 def _corrected(invoice: Invoice) -> Invoice | None:

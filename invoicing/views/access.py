@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from invoicing import selectors
 from invoicing.errors import InvoiceForbiddenError
 from invoicing.models import Invoice
-from procurement.core.models import Organisation
+from procurement.core.models import Membership, Organisation
 from procurement.core.roles import BIDDER_ROLES, Role, has_role, organisations_with_role
 
 
@@ -40,22 +40,23 @@ def inbox_for_post(*, user: Any, buyer: str | None) -> tuple[Organisation, Organ
     AP clerks post into their own organisation's inbox; supplier users post to a buyer with
     whom their organisation has a concluded contract.
     """
-    clerk_orgs = organisations_with_role(user, [Role.AP_CLERK])
     if buyer:
         target = Organisation.objects.filter(
             public_id=buyer, kind=Organisation.Kind.AUTHORITY
         ).first()
         if target is None:
             raise InvoiceForbiddenError(_("Unknown buyer organisation."), field="buyer")
-        if target.pk in clerk_orgs:
+        if target.pk in organisations_with_role(user, [Role.AP_CLERK]):
             return target, None
-    elif len(clerk_orgs) == 1:
-        return Organisation.objects.get(pk=clerk_orgs[0]), None
-    elif len(clerk_orgs) > 1:
-        raise InvoiceForbiddenError(
-            _("You work for several inboxes: pass ?buyer=<id>."), field="buyer"
-        )
     else:
+        # The usual caller, a clerk of one inbox: the organisation in the same query.
+        inboxes = _clerk_inboxes(user)
+        if len(inboxes) == 1:
+            return inboxes[0], None
+        if len(inboxes) > 1:
+            raise InvoiceForbiddenError(
+                _("You work for several inboxes: pass ?buyer=<id>."), field="buyer"
+            )
         target = None
     supplier_orgs = organisations_with_role(user, BIDDER_ROLES)
     if target is not None and supplier_orgs:
@@ -77,3 +78,12 @@ def inbox_for_post(*, user: Any, buyer: str | None) -> tuple[Organisation, Organ
             "supplier with a concluded contract with it, can."
         )
     )
+
+
+def _clerk_inboxes(user: Any) -> list[Organisation]:
+    """Up to two organisations in which ``user`` is an active AP clerk (two: more than one)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    clerk_of = Membership.objects.filter(user=user, role=Role.AP_CLERK, active=True)
+    organisations = Organisation.objects.filter(pk__in=clerk_of.values("organisation_id"))
+    return list(organisations.order_by("pk")[:2])

@@ -215,3 +215,67 @@ def test_api_accepts_a_facturx_pdf(
     original = client.get(reverse("ap-invoice-original", args=[invoice.public_id]))
     assert original.content == pdf
     assert original["X-Content-SHA256"] == invoice.sha256
+
+
+def test_api_post_flags_duplicates_recognises_the_supplier_and_answers_in_full(
+    client, de_buyer, de_supplier, staff
+):
+    from rest_framework import serializers
+
+    from invoicing.api.serializers import InvoiceOut
+
+    class BuiltEachTime(InvoiceOut):
+        def get_fields(self):
+            return serializers.ModelSerializer.get_fields(self)
+
+    # given a clerk posting an invoice, then the same invoice as CII (other bytes)
+    client.force_login(staff["clerk"])
+    first = client.post(
+        "/api/invoices/",
+        data=invoice_xml(seller=de_supplier, buyer=de_buyer, number="DUP-API"),
+        content_type="application/xml",
+    )
+    second = client.post(
+        "/api/invoices/",
+        data=invoice_xml(seller=de_supplier, buyer=de_buyer, number="DUP-API", fmt="xrechnung-cii"),
+        content_type="application/xml",
+    )
+
+    # then both are in the clerk's inbox, the second flagged, both from the known supplier
+    assert (first.status_code, second.status_code) == (201, 201)
+    original = Invoice.objects.get(public_id=first.json()["id"])
+    duplicate = Invoice.objects.get(public_id=second.json()["id"])
+    assert (original.buyer, duplicate.buyer) == (de_buyer, de_buyer)
+    assert (original.supplier, duplicate.supplier) == (de_supplier, de_supplier)
+    assert duplicate.duplicate_of == original
+    assert second.json()["duplicate_of"] == str(original.public_id)
+    assert first.json()["duplicate_of"] is None
+    # and the answer is what the serializer gives when it builds its fields afresh
+    for response, invoice in ((first, original), (second, duplicate)):
+        rebuilt = BuiltEachTime(invoice).data
+        assert InvoiceOut(invoice).data == rebuilt
+        assert set(response.json()) == set(rebuilt)
+        assert response.json()["number"] == rebuilt["number"] == "DUP-API"
+        assert response.json()["id"] == rebuilt["id"]
+    assert InvoiceOut(original).fields["state"] is not InvoiceOut(duplicate).fields["state"]
+
+
+def test_api_post_asks_a_clerk_of_several_inboxes_which_one(client, de_buyer, de_supplier, staff):
+    from tests.invoicing.factories import german_authority
+
+    other = german_authority(name="Stadt Zweite", leitweg_id="04011000-1234512345-06")
+    clerk = staff["clerk"]
+    clerk.memberships.create(organisation=other, role=Role.AP_CLERK)
+    client.force_login(clerk)
+    data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="TWO-1")
+
+    ambiguous = client.post("/api/invoices/", data=data, content_type="application/xml")
+    assert ambiguous.status_code == 403
+    assert "several inboxes" in ambiguous.json()["detail"]
+    assert not Invoice.objects.exists()
+
+    chosen = client.post(
+        f"/api/invoices/?buyer={other.public_id}", data=data, content_type="application/xml"
+    )
+    assert chosen.status_code == 201
+    assert Invoice.objects.get().buyer == other

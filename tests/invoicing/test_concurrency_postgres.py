@@ -198,3 +198,111 @@ def test_validation_takes_the_contract_lock_before_the_audit_chain(monkeypatch):
     invoice.refresh_from_db()
     assert invoice.state == Invoice.State.MATCHED
     assert audit_chain_verify().ok
+
+
+def _engine_counting(monkeypatch, numbers, pause=None):
+    """engine.validate counting runs per invoice number; ``pause`` = (number, reached, go)."""
+    from collections import Counter
+
+    from invoicing import engine
+
+    runs, lock, real = Counter(), threading.Lock(), engine.validate
+
+    def counting(data):
+        number = next(n for n in numbers if f">{n}<".encode() in data)
+        with lock:
+            runs[number] += 1
+        if pause and number == pause[0]:
+            pause[1].set()
+            assert pause[2].wait(60)
+        return real(data)
+
+    monkeypatch.setattr(engine, "validate", counting)
+    return runs
+
+
+def test_two_workers_taking_batches_at_once_validate_each_invoice_once(monkeypatch):
+    from invoicing.models import ValidationReport
+    from invoicing.services.validation import invoice_validate_queued
+    from workflows.models import AuditEvent
+    from workflows.verify import audit_chain_verify
+
+    # given twelve received invoices whose tasks two workers run at the same time
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    numbers = [f"PAR-{n}" for n in range(12)]
+    ids = [
+        invoice_receive(
+            buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer, number=n), channel="api"
+        ).invoice.pk
+        for n in numbers
+    ]
+    runs = _engine_counting(monkeypatch, numbers)
+    queues = iter([ids[0::2], ids[1::2]])
+    lock = threading.Lock()
+
+    def worker():
+        with lock:
+            mine = next(queues)
+        return [invoice_validate_queued(invoice_id=pk, batch=4) for pk in mine]
+
+    # when both work through their queues, claiming batches of four
+    results, errors = _race(2, worker)
+
+    # then every task saw its invoice valid, and each invoice was validated exactly once
+    assert errors == []
+    assert sorted(state for states in results for state in states) == ["valid"] * 12
+    assert runs == {n: 1 for n in numbers}
+    assert ValidationReport.objects.filter(invoice_id__in=ids).count() == 12
+    assert AuditEvent.objects.filter(action__startswith="invoicing.invoice.").count() == 24
+    assert audit_chain_verify().ok
+
+
+def test_a_task_whose_invoice_another_batch_holds_works_elsewhere_then_waits(monkeypatch):
+    import time
+
+    from invoicing.models import ValidationReport
+    from invoicing.services.validation import invoice_validate_queued
+
+    monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
+    buyer, supplier = german_authority(), german_supplier()
+    numbers = ["HOLD-1", "HOLD-2", "HOLD-3"]
+    first, second, third = (
+        invoice_receive(
+            buyer=buyer, source=invoice_xml(seller=supplier, buyer=buyer, number=n), channel="api"
+        ).invoice
+        for n in numbers
+    )
+    reached, go = threading.Event(), threading.Event()
+    runs = _engine_counting(monkeypatch, numbers, pause=("HOLD-1", reached, go))
+    results, errors = {}, []
+
+    def run(name, invoice):
+        try:
+            results[name] = invoice_validate_queued(invoice_id=invoice.pk, batch=2)
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # given worker A's batch holding the first two invoices, stopped inside the engine
+    a = threading.Thread(target=run, args=("a", first))
+    a.start()
+    assert reached.wait(60)
+    # when worker B runs the task of the second invoice
+    b = threading.Thread(target=run, args=("b", second))
+    b.start()
+    # then B validates the third (free) invoice instead of waiting idle ...
+    deadline = time.monotonic() + 60
+    while not ValidationReport.objects.filter(invoice=third).exists():
+        assert time.monotonic() < deadline, "B did not validate the free invoice"
+        time.sleep(0.02)
+    # ... and then waits for A's batch rather than validating the second invoice again
+    assert not ValidationReport.objects.filter(invoice=second).exists()
+    go.set()
+    a.join(60)
+    b.join(60)
+    assert errors == []
+    assert results == {"a": "valid", "b": "valid"}
+    assert runs == {"HOLD-1": 1, "HOLD-2": 1, "HOLD-3": 1}
+    assert ValidationReport.objects.filter(invoice__in=[first, second, third]).count() == 3

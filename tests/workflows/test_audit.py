@@ -346,3 +346,75 @@ def test_append_after_another_connection_extended_the_chain(ticket, officer):
     assert event.sequence == 3
     assert event.prev_hash == AuditEvent.objects.get(sequence=2).hash
     assert audit_chain_verify().ok
+
+
+def test_appends_batched_writes_the_events_of_a_block_together_on_an_intact_chain(
+    ticket, officer, approver
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # given an event appended before, in another transaction
+    audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.opened")
+
+    # when a transaction runs two transitions and a record in one batched block
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
+        with audit.appends_batched():
+            ticket.submit(by=officer)
+            ticket.approve(by=approver)
+            audit.record(actor=approver, obj=ticket, action="workflows_testapp.ticket.noted")
+            # nothing of the block is written yet (but the head is locked)
+            assert AuditEvent.objects.count() == 1
+        ticket.save(update_fields=["state"])
+
+    # then each transition has its own link, in order, after the earlier event; the head
+    # follows the last one; the block took the head once (here by the UPDATE on the tip this
+    # test's transaction holds), then wrote one INSERT and one UPDATE for all three events
+    events = list(AuditEvent.objects.order_by("sequence"))
+    assert [(e.sequence, e.transition, e.action.rsplit(".", 1)[1]) for e in events] == [
+        (1, "", "opened"),
+        (2, "submit", "submitted"),
+        (3, "approve", "approved"),
+        (4, "", "noted"),
+    ]
+    assert [e.prev_hash for e in events[1:]] == [e.hash for e in events[:-1]]
+    assert AuditChainHead.objects.get(pk=1).sequence == 4
+    assert AuditChainHead.objects.get(pk=1).hash == events[-1].hash
+    audit_sql = [
+        q["sql"].split(" ", 1)[0]
+        for q in queries.captured_queries
+        if "audit" in q["sql"] and "COUNT(" not in q["sql"]
+    ]
+    assert audit_sql == ["UPDATE", "INSERT", "UPDATE"]
+    assert audit_chain_verify().ok
+
+    # and the next transaction appends after them as usual
+    audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.closed")
+    assert AuditEvent.objects.order_by("sequence").last().sequence == 5
+    assert audit_chain_verify().ok
+
+
+def test_an_exception_leaving_appends_batched_commits_nothing(ticket, officer, approver):
+    audit.record(actor=officer, obj=ticket, action="workflows_testapp.ticket.opened")
+
+    # when the block fails after two appends and the caller swallows the error
+    with transaction.atomic():
+        try:
+            with audit.appends_batched():
+                ticket.submit(by=officer)
+                audit.record(actor=approver, obj=ticket, action="workflows_testapp.ticket.noted")
+                raise RuntimeError("worker lost")
+        except RuntimeError:
+            pass
+        # then the transaction can only roll back: the moved head never commits alone
+        assert transaction.get_rollback()
+
+    assert AuditEvent.objects.count() == 1
+    assert AuditChainHead.objects.get(pk=1).sequence == 1
+    assert audit_chain_verify().ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_appends_batched_needs_a_transaction():
+    with pytest.raises(RuntimeError, match="transaction"), audit.appends_batched():
+        pass
