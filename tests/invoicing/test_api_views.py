@@ -269,7 +269,9 @@ def test_api_post_asks_a_clerk_of_several_inboxes_which_one(client, de_buyer, de
     client.force_login(clerk)
     data = invoice_xml(seller=de_supplier, buyer=de_buyer, number="TWO-1")
 
-    ambiguous = client.post("/api/invoices/", data=data, content_type="application/xml")
+    ambiguous = client.post(
+        "/api/invoices/", data=data, content_type="application/xml", HTTP_ACCEPT_LANGUAGE="en"
+    )
     assert ambiguous.status_code == 403
     assert "several inboxes" in ambiguous.json()["detail"]
     assert not Invoice.objects.exists()
