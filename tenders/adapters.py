@@ -20,6 +20,7 @@ from tenders.models import Regime as RegimeModel
 from tenders.models import Tender, TenderState
 from tenders.publication import data as pub
 from tenders.publication.data import PublicationDataError
+from tenders.publication_labels import field_label
 
 PROCEDURE_TYPES = {
     "open": pub.ProcedureType.OPEN,
@@ -258,7 +259,7 @@ def publication_problems(tender: Tender, *, at: datetime | None = None) -> list[
             (
                 error.field,
                 _("The notice cannot be built: %(field)s: %(message)s")
-                % {"field": error.field, "message": publication_error_text(error)},
+                % {"field": field_label(error.field), "message": publication_error_text(error)},
             )
         ]
     return []

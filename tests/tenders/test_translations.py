@@ -74,11 +74,12 @@ def test_shared_strings_read_the_same_in_nav_and_apps():
     # procurement/locale (LOCALE_PATHS) wins over every app's catalogue for the same msgid, so
     # the navigation must not silently rename what the tenders and bids pages call things.
     for lang in LANGUAGES:
-        project = {e.msgid: e.value for e in messages("procurement", lang)}
+        # Keyed as gettext looks them up: a message with a context is a message of its own.
+        project = {e.key: e.value for e in messages("procurement", lang)}
         for app in ("tenders", "bids"):
             for entry in messages(app, lang):
-                if entry.msgid in project:
-                    assert project[entry.msgid] == entry.value, (app, lang, entry.msgid)
+                if entry.key in project:
+                    assert project[entry.key] == entry.value, (app, lang, entry.msgid)
 
 
 @pytest.fixture
