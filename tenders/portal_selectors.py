@@ -33,7 +33,6 @@ from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, Les
 from django.utils import timezone
 
 from procurement.core.errors import DomainError, ErrorCode
-from procurement.core.models import Organisation
 from procurement.core.timeutil import BERLIN
 from tenders.models import (
     AwardCriterion,
@@ -50,24 +49,19 @@ MAX_SEARCH_TERMS = 8
 MAX_TERM_CHARS = 60
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 
-# The full-text document of a tender on PostgreSQL lives in the generated column
-# ``portal_search`` (migration 0005, GIN-indexed), computed by the database with this expression.
-# Separators become blanks before parsing: PostgreSQL's parser would otherwise read
-# "ZS-2026-000001" as the word "zs" and the negative numbers "-2026" …, which no query word
-# matches; the query side splits on the same characters (search_terms).
-TENDER_DOCUMENT_SQL = (
-    "to_tsvector('simple'::regconfig, translate("
-    "coalesce(\"title\", '') || ' ' || coalesce(\"reference\", '') || ' ' || "
-    "coalesce(\"description\", ''), '-/.@:_', '      '))"
-)
+# The full-text document of a tender on PostgreSQL lives in the column ``portal_search``
+# (GIN-indexed): title, reference, description and the authority's name, kept current by the
+# triggers of migration 0011, which also hold the expression. Separators become blanks before
+# parsing: PostgreSQL's parser would otherwise read "ZS-2026-000001" as the word "zs" and the
+# negative numbers "-2026" …, which no query word matches; the query side splits on the same
+# characters (search_terms).
 TENDER_SEARCH_COLUMN = "portal_search"
-# On SQLite: the FTS5 table over title, reference and description (migration 0008).
+# On SQLite: the FTS5 table over title, reference, description and the authority's name
+# (migration 0008).
 SQLITE_SEARCH_TABLE = "tenders_tender_search"
 # Every CPV code of a tender, its lots' included, one row each (migration 0009, both databases).
 CPV_CODE_TABLE = "tenders_tender_cpv"
-ORGANISATION_TSVECTOR_SQL = (
-    "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
-)
+
 
 # Shown as "closed" rather than by their internal step: the public sees no evaluation detail.
 STATES_SHOWN_AS_CLOSED = frozenset(
@@ -110,53 +104,24 @@ def _tsquery_prefix(term: str) -> str:
     return f"{term}:*"
 
 
-def _authorities_matching_postgres(terms: list[str]) -> list[set[int]]:
-    """Per term, the ids of organisations whose name matches it: one small query in all.
-
-    Done up front so the tender query gets literal ids: a sub-select OR-ed with the full-text
-    condition would stop PostgreSQL from using the GIN index (it then scans every tender).
-    """
-    org_tsv = ORGANISATION_TSVECTOR_SQL.format(
-        t=connection.ops.quote_name(Organisation._meta.db_table)
-    )
-    match = f"{org_tsv} @@ to_tsquery('simple'::regconfig, %s)"
-    annotations = {
-        f"m{i}": RawSQL(match, [_tsquery_prefix(term)], output_field=BooleanField())
-        for i, term in enumerate(terms)
-    }
-    any_term = RawSQL(
-        match, [" | ".join(_tsquery_prefix(term) for term in terms)], output_field=BooleanField()
-    )
-    matched: list[set[int]] = [set() for _ in terms]
-    rows = (
-        Organisation.objects.filter(kind=Organisation.Kind.AUTHORITY)
-        .filter(any_term)
-        .annotate(**annotations)
-        .values_list("id", *annotations)
-    )
-    for org_id, *flags in rows:
-        for i, flag in enumerate(flags):
-            if flag:
-                matched[i].add(org_id)
-    return matched
+def _postgres_match(terms: list[str]) -> str:
+    return " & ".join(_tsquery_prefix(term) for term in terms)
 
 
 def _text_filter_postgres(terms: list[str]) -> Q:
+    # One condition for all words, over a document that holds the authority's name too
+    # (migration 0011): the statement is the same for every search of that shape, and the
+    # planner weighs the whole query with its statistics of the document's words, walking
+    # the published_at index for common words and reading the GIN index for rare ones.
     table = connection.ops.quote_name(Tender._meta.db_table)
     tender_tsv = f"{table}.{connection.ops.quote_name(TENDER_SEARCH_COLUMN)}"
-    condition = Q()
-    for term, authority_ids in zip(terms, _authorities_matching_postgres(terms), strict=True):
-        in_tender = Q(
-            RawSQL(
-                f"{tender_tsv} @@ to_tsquery('simple'::regconfig, %s)",
-                [_tsquery_prefix(term)],
-                output_field=BooleanField(),
-            )
+    return Q(
+        RawSQL(
+            f"{tender_tsv} @@ to_tsquery('simple'::regconfig, %s)",
+            [_postgres_match(terms)],
+            output_field=BooleanField(),
         )
-        if authority_ids:
-            in_tender |= Q(authority_id__in=sorted(authority_ids))
-        condition &= in_tender
-    return condition
+    )
 
 
 def _text_filter_sqlite(terms: list[str]) -> Q:
@@ -396,12 +361,9 @@ _IdsShape = tuple[bool, ...]
 
 def _ids_shape(query: PortalQuery) -> _IdsShape | None:
     """Which filters ``query`` uses; None where the statement depends on more than that (the
-    words on PostgreSQL, which carry the ids of matching authorities; the portable fallbacks)."""
+    portable fallbacks of other databases)."""
     has_text = bool(query.text and search_terms(query.text))
-    if connection.vendor == "postgresql":
-        if has_text:
-            return None
-    elif connection.vendor != "sqlite":
+    if connection.vendor not in ("sqlite", "postgresql"):
         return None
     has_upper = bool(query.cpv_prefix) and cpv_code_range(query.cpv_prefix)[1] is not None
     return (
@@ -427,7 +389,10 @@ def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
     if query.open_only:
         values[_Slot("now")] = _prepared_datetime(now)
     if query.text:
-        values[_Slot("match")] = _sqlite_match(search_terms(query.text))
+        terms = search_terms(query.text)
+        values[_Slot("match")] = (
+            _postgres_match(terms) if connection.vendor == "postgresql" else _sqlite_match(terms)
+        )
     if query.cpv_prefix:
         lower, upper = cpv_code_range(query.cpv_prefix)
         values[_Slot("cpv_lower")] = lower
