@@ -548,7 +548,9 @@ def _window_sql(vendor: str, shape: _IdsShape) -> str:
     statement's order (published_at, id, both descending), which the join keeps; rows outside
     the page carry only their id: the page test only needs the outer row, so PostgreSQL
     checks it once per row before it reads the tender (a one-time filter; OFFSET 0 keeps the
-    subquery from being merged into a hash join that scans every tender)."""
+    subquery from being merged into a hash join that scans every tender). The authority's
+    name is a scalar subquery by primary key: as a join, a small table of authorities was
+    hashed again for each of the page's rows."""
     ids_sql, _recipe = _ids_sql(vendor, shape)
     quote = connection.ops.quote_name
     columns = ", ".join(
@@ -560,8 +562,8 @@ def _window_sql(vendor: str, shape: _IdsShape) -> str:
         f"SELECT w.pk, r.* FROM (SELECT m.pk, m.published_at, "
         "row_number() OVER (ORDER BY m.published_at DESC, m.pk DESC) AS n "
         f"FROM ({ids_sql} LIMIT %s) AS m) AS w "
-        f"LEFT JOIN LATERAL (SELECT {columns}, o.{quote('name')} FROM {tenders} AS t "
-        f"JOIN {authorities} AS o ON o.{quote('id')} = t.{quote('authority_id')} "
+        f"LEFT JOIN LATERAL (SELECT {columns}, (SELECT o.{quote('name')} FROM {authorities} "
+        f"AS o WHERE o.{quote('id')} = t.{quote('authority_id')}) FROM {tenders} AS t "
         f"WHERE t.{quote('id')} = w.pk AND w.n > %s AND w.n <= %s OFFSET 0) AS r ON true "
         "ORDER BY w.published_at DESC, w.pk DESC"
     )
