@@ -282,6 +282,13 @@ LIST_FIELDS = (
 )
 
 
+# The filters with an index of their own that walks their tenders newest first (tender_walk_*,
+# migration 0012), most selective first by their number of choices: a search giving one of
+# them walks the index of the first one given instead of tender_portal_walk, and so passes
+# over only that filter's tenders (for "works" a third of them) on its way to the LIMIT.
+PORTAL_LEAD_FILTERS = ("procedure", "contract_type", "regime")
+
+
 def _walked(name: str) -> Any:
     """A column of the portal's filters, as the condition compares it. On SQLite a unary +
     keeps the planner from driving the query by that column's own index (without statistics
@@ -298,7 +305,8 @@ def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> Quer
     """The public tenders matching ``query``, newest first: conditions only, no columns chosen.
 
     The plain column conditions come first: SQLite evaluates them in this order, so the
-    dearer word and CPV checks run only for tenders that pass them."""
+    dearer word and CPV checks run only for tenders that pass them. The lead filter (see
+    PORTAL_LEAD_FILTERS) is compared plainly, so that SQLite walks its index."""
     tenders = Tender.objects.public().order_by("-published_at", "-pk")
     deadline = _walked("submission_deadline")
     if query.deadline_from:
@@ -309,9 +317,11 @@ def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> Quer
         tenders = tenders.filter(
             LessThan(deadline, _end_of_berlin_day_exclusive(query.deadline_to))
         )
+    lead = next((name for name in PORTAL_LEAD_FILTERS if getattr(query, name)), None)
     for name in ("contract_type", "procedure", "regime"):
         if getattr(query, name):
-            tenders = tenders.filter(Exact(_walked(name), getattr(query, name)))
+            column = F(name) if name == lead else _walked(name)
+            tenders = tenders.filter(Exact(column, getattr(query, name)))
     if query.open_only:
         tenders = tenders.filter(Exact(_walked("state"), TenderState.PUBLISHED))
         tenders = tenders.filter(GreaterThan(deadline, now or timezone.now()))

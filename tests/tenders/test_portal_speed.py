@@ -199,44 +199,88 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
     assert _ids_sql.cache_info().hits == before + 1
 
 
-def test_combined_search_has_its_walk_index_and_sqlite_walks_it_newest_first():
-    from datetime import date
-
+def _sqlite_plan(query) -> list[str]:
     from django.db import connection
     from django.utils import timezone
 
-    from tenders.portal_selectors import (
-        PortalQuery,
-        _ids_shape,
-        _ids_slot_values,
-        _ids_sql,
-    )
+    from tenders.portal_selectors import _ids_shape, _ids_slot_values, _ids_sql
+
+    sql, recipe = _ids_sql(connection.vendor, _ids_shape(query))
+    slots = _ids_slot_values(query, now=timezone.now())
+    params = [slots.get(item, item) for item in recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 101", params)
+        return [row[3] for row in cursor.fetchall()]
+
+
+WALKS = [
+    # (the select filters given, the index SQLite must walk newest first)
+    ({}, "tender_portal_walk"),
+    ({"regime": "eu"}, "tender_walk_regime"),
+    ({"contract_type": "works", "regime": "eu"}, "tender_walk_contract_type"),
+    ({"contract_type": "works", "procedure": "open", "regime": "eu"}, "tender_walk_procedure"),
+    ({"procedure": "open"}, "tender_walk_procedure"),
+]
+
+
+@pytest.mark.parametrize(("selects", "index"), WALKS)
+def test_combined_search_walks_the_index_of_its_most_selective_filter_newest_first(selects, index):
+    from datetime import date
+
+    from django.db import connection
+
+    from tenders.portal_selectors import PortalQuery
 
     if connection.vendor != "sqlite":
-        # PostgreSQL plans by its statistics: the index must exist; the plan is the planner's.
+        # PostgreSQL plans by its statistics: the indexes must exist; the plan is the planner's.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'tender_portal_walk'")
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
             (definition,) = cursor.fetchone()
         assert "published_at" in definition
         return
     query = PortalQuery(
         text="sanierung",
         cpv_prefix="45",
-        contract_type="works",
-        procedure="open",
-        regime="eu",
         deadline_from=date(2026, 1, 1),
         deadline_to=date(2026, 12, 31),
         open_only=True,
+        **selects,
     )
-    sql, recipe = _ids_sql(connection.vendor, _ids_shape(query))
-    slots = _ids_slot_values(query, now=timezone.now())
-    params = [slots.get(item, item) for item in recipe]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 101", params)
-        plan = [row[3] for row in cursor.fetchall()]
-    assert plan[0].startswith("SEARCH tenders_tender USING COVERING INDEX tender_portal_walk"), plan
+    plan = _sqlite_plan(query)
+    assert plan[0].startswith(f"SEARCH tenders_tender USING COVERING INDEX {index} ("), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize(("selects", "_index"), WALKS)
+def test_each_walk_finds_what_a_plain_filter_finds_newest_first(selects, _index):
+    from tenders.models import Tender
+    from tenders.portal_selectors import PortalQuery, tender_portal_ids
+
+    # given tenders of every combination of the select filters, published in a shuffled order
+    for n, (ctype, procedure, regime) in enumerate(
+        (c, p, r)
+        for c in ("works", "supplies")
+        for p in ("open", "restricted")
+        for r in ("eu", "national")
+        for _ in range(2)
+    ):
+        make_tender(
+            title=f"Sanierung {n}",
+            contract_type=ctype,
+            procedure=procedure,
+            regime=regime,
+            published_at=datetime(2026, 1, 1 + (n * 7) % 16, tzinfo=UTC),
+        )
+    expected = list(
+        Tender.objects.filter(published_at__isnull=False, **selects)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    # when the portal searches with those filters
+    found = tender_portal_ids(query=PortalQuery(text="sanierung", **selects), limit=100)
+    # then it finds exactly those, newest first
+    assert found == expected
+    assert len(expected) == 16 // (2 ** len(selects))
 
 
 QUICK_INPUTS = [
