@@ -74,9 +74,9 @@ class WindowedPaginator(Paginator):
 
     @cached_property
     def _window(self) -> PortalWindow:
-        # The ids of the window and the requested page's rows in one query; the count and the
-        # page both come from it, so a search that has to read many rows (a rare word on
-        # SQLite) reads them once, not twice.
+        # The ids of the window and the requested page's rows (one statement on PostgreSQL,
+        # two on SQLite); the count and the page both come from the ids, so a search that has
+        # to read many rows (a rare word on SQLite) reads them once, not twice.
         return tender_portal_window(
             query=self.query,
             limit=self.count_limit + 1,

@@ -199,6 +199,38 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
     assert _ids_sql.cache_info().hits == before + 1
 
 
+def test_window_gives_the_ids_and_the_rows_of_one_page_as_two_separate_queries_would(
+    django_assert_num_queries,
+):
+    from django.db import connection
+
+    from tenders.portal_selectors import (
+        PortalQuery,
+        tender_list_rows,
+        tender_portal_ids,
+        tender_portal_window,
+    )
+
+    # given 25 public tenders (one unpublished), some with the search word
+    for n in range(25):
+        make_tender(
+            title=f"{'Sanierung' if n % 3 else 'Neubau'} {n}", regime="eu" if n % 2 else "national"
+        )
+    make_tender(title="Sanierung Entwurf", published=False)
+    for query in (PortalQuery(), PortalQuery(text="sanierung"), PortalQuery(regime="eu")):
+        for limit, start, size in ((21, 0, 10), (21, 10, 10), (26, 20, 10), (6, 40, 5)):
+            ids = tender_portal_ids(query=query, limit=limit)
+            # when the window is read (SQLite reads a page's rows by id, unless it is empty)
+            sqlite_queries = 2 if ids[start : start + size] else 1
+            with django_assert_num_queries(
+                1 if connection.vendor == "postgresql" else sqlite_queries
+            ):
+                window = tender_portal_window(query=query, limit=limit, start=start, size=size)
+            # then it holds what the ids query and the rows query give
+            assert window.ids == ids, (query, limit)
+            assert window.page == tender_list_rows(ids=ids[start : start + size]), (query, start)
+
+
 def _sqlite_plan(query) -> list[str]:
     from django.db import connection
     from django.utils import timezone
