@@ -420,10 +420,10 @@ def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
 
 @functools.lru_cache(maxsize=1024)
 def _ids_sql(vendor: str, shape: _IdsShape) -> tuple[str, tuple[Any, ...]]:
-    """The ids statement of ``shape`` (without its LIMIT; id and published_at, newest first)
-    and its parameters in order: a constant, or a _Slot filled per request. Compiled from a
-    query of that shape whose values are sentinels no real value equals; every parameter equal
-    to a sentinel is its slot."""
+    """The ids statement of ``shape`` (without its LIMIT; the id, on PostgreSQL also
+    published_at; newest first) and its parameters in order: a constant, or a _Slot filled
+    per request. Compiled from a query of that shape whose values are sentinels no real value
+    equals; every parameter equal to a sentinel is its slot."""
     has_text, has_cpv, has_upper, has_from, has_to, has_ctype, has_proc, has_regime, is_open = shape
     sentinel = PortalQuery(
         text="zzqslotword" if has_text else "",
@@ -437,7 +437,10 @@ def _ids_sql(vendor: str, shape: _IdsShape) -> tuple[str, tuple[Any, ...]]:
     )
     now = datetime(1903, 4, 5, 6, 7, 8, tzinfo=UTC)
     slots = {value: slot for slot, value in _ids_slot_values(sentinel, now=now).items()}
-    matching = _public_matching(sentinel, now=now).values_list("pk", "published_at")
+    # PostgreSQL's window statement (_window_sql) numbers the ids by published_at; SQLite would
+    # only decode it into a string per id, up to a thousand on a deep list page.
+    columns = ("pk", "published_at") if vendor == "postgresql" else ("pk",)
+    matching = _public_matching(sentinel, now=now).values_list(*columns)
     sql, params = matching.query.sql_with_params()
     recipe = tuple(slots.get(param, param) for param in params)
     if _ids_shape(sentinel) != shape or len(slots) != len(_ids_slot_values(sentinel, now=now)):
