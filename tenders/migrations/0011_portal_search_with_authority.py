@@ -7,20 +7,21 @@
 # search, and a statement per set of ids that could not be compiled once. A generated column
 # cannot read another table, so triggers compute the document now: before a tender's texts or
 # authority are written, and on the tenders of an authority whose name (or kind) changes, as
-# 0008 does on SQLite. The document is stripped of positions (no phrase search or ranking uses
-# them; a third smaller) and stored inline (STORAGE MAIN): a common word is checked row by row
-# along the published_at index, and reading a TOASTed document took ~1.5 us a row where an
-# inline one takes ~0.6 us. Django's model still does not know the column.
+# 0008 does on SQLite. The document keeps its positions: a query word that PostgreSQL's parser
+# splits ("a²b" is 'a' <-> 'b') is a phrase, which never matches a stripped document. It is
+# stored inline (STORAGE MAIN): a common word is checked row by row along the published_at
+# index, and reading a TOASTed document took ~1.5 us a row where an inline one takes ~0.6 us.
+# Django's model still does not know the column.
 from django.db import migrations
 
 # tenders.portal_selectors.tender_text_filter queries this document; see TENDER_DOCUMENT_SQL.
 DOCUMENT = (
-    "strip(to_tsvector('simple'::regconfig, translate("
+    "to_tsvector('simple'::regconfig, translate("
     "coalesce({t}.title, '') || ' ' || coalesce({t}.reference, '') || ' ' || "
     "coalesce({t}.description, '') || ' ' || coalesce(("
     "SELECT o.name FROM procurement_organisation AS o "
     "WHERE o.id = {t}.authority_id AND o.kind = 'authority'), ''), "
-    "'-/.@:_', '      ')))"
+    "'-/.@:_', '      '))"
 )
 
 FORWARD = (
