@@ -34,7 +34,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from procurement.core.errors import DomainError, ErrorCode
-from procurement.core.models import Organisation
 from procurement.core.timeutil import BERLIN
 from tenders.models import (
     AwardCriterion,
@@ -51,24 +50,19 @@ MAX_SEARCH_TERMS = 8
 MAX_TERM_CHARS = 60
 _TERM_RE = re.compile(r"\w+", re.UNICODE)
 
-# The full-text document of a tender on PostgreSQL lives in the generated column
-# ``portal_search`` (migration 0005, GIN-indexed), computed by the database with this expression.
-# Separators become blanks before parsing: PostgreSQL's parser would otherwise read
-# "ZS-2026-000001" as the word "zs" and the negative numbers "-2026" …, which no query word
-# matches; the query side splits on the same characters (search_terms).
-TENDER_DOCUMENT_SQL = (
-    "to_tsvector('simple'::regconfig, translate("
-    "coalesce(\"title\", '') || ' ' || coalesce(\"reference\", '') || ' ' || "
-    "coalesce(\"description\", ''), '-/.@:_', '      '))"
-)
+# The full-text document of a tender on PostgreSQL lives in the column ``portal_search``
+# (GIN-indexed): title, reference, description and the authority's name, kept current by the
+# triggers of migration 0011, which also hold the expression. Separators become blanks before
+# parsing: PostgreSQL's parser would otherwise read "ZS-2026-000001" as the word "zs" and the
+# negative numbers "-2026" …, which no query word matches; the query side splits on the same
+# characters (search_terms).
 TENDER_SEARCH_COLUMN = "portal_search"
-# On SQLite: the FTS5 table over title, reference and description (migration 0008).
+# On SQLite: the FTS5 table over title, reference, description and the authority's name
+# (migration 0008).
 SQLITE_SEARCH_TABLE = "tenders_tender_search"
 # Every CPV code of a tender, its lots' included, one row each (migration 0009, both databases).
 CPV_CODE_TABLE = "tenders_tender_cpv"
-ORGANISATION_TSVECTOR_SQL = (
-    "to_tsvector('simple'::regconfig, translate(coalesce({t}.\"name\", ''), '-/.@:_', '      '))"
-)
+
 
 # Shown as "closed" rather than by their internal step: the public sees no evaluation detail.
 STATES_SHOWN_AS_CLOSED = frozenset(
@@ -111,53 +105,24 @@ def _tsquery_prefix(term: str) -> str:
     return f"{term}:*"
 
 
-def _authorities_matching_postgres(terms: list[str]) -> list[set[int]]:
-    """Per term, the ids of organisations whose name matches it: one small query in all.
-
-    Done up front so the tender query gets literal ids: a sub-select OR-ed with the full-text
-    condition would stop PostgreSQL from using the GIN index (it then scans every tender).
-    """
-    org_tsv = ORGANISATION_TSVECTOR_SQL.format(
-        t=connection.ops.quote_name(Organisation._meta.db_table)
-    )
-    match = f"{org_tsv} @@ to_tsquery('simple'::regconfig, %s)"
-    annotations = {
-        f"m{i}": RawSQL(match, [_tsquery_prefix(term)], output_field=BooleanField())
-        for i, term in enumerate(terms)
-    }
-    any_term = RawSQL(
-        match, [" | ".join(_tsquery_prefix(term) for term in terms)], output_field=BooleanField()
-    )
-    matched: list[set[int]] = [set() for _ in terms]
-    rows = (
-        Organisation.objects.filter(kind=Organisation.Kind.AUTHORITY)
-        .filter(any_term)
-        .annotate(**annotations)
-        .values_list("id", *annotations)
-    )
-    for org_id, *flags in rows:
-        for i, flag in enumerate(flags):
-            if flag:
-                matched[i].add(org_id)
-    return matched
+def _postgres_match(terms: list[str]) -> str:
+    return " & ".join(_tsquery_prefix(term) for term in terms)
 
 
 def _text_filter_postgres(terms: list[str]) -> Q:
+    # One condition for all words, over a document that holds the authority's name too
+    # (migration 0011): the statement is the same for every search of that shape, and the
+    # planner weighs the whole query with its statistics of the document's words, walking
+    # the published_at index for common words and reading the GIN index for rare ones.
     table = connection.ops.quote_name(Tender._meta.db_table)
     tender_tsv = f"{table}.{connection.ops.quote_name(TENDER_SEARCH_COLUMN)}"
-    condition = Q()
-    for term, authority_ids in zip(terms, _authorities_matching_postgres(terms), strict=True):
-        in_tender = Q(
-            RawSQL(
-                f"{tender_tsv} @@ to_tsquery('simple'::regconfig, %s)",
-                [_tsquery_prefix(term)],
-                output_field=BooleanField(),
-            )
+    return Q(
+        RawSQL(
+            f"{tender_tsv} @@ to_tsquery('simple'::regconfig, %s)",
+            [_postgres_match(terms)],
+            output_field=BooleanField(),
         )
-        if authority_ids:
-            in_tender |= Q(authority_id__in=sorted(authority_ids))
-        condition &= in_tender
-    return condition
+    )
 
 
 def _text_filter_sqlite(terms: list[str]) -> Q:
@@ -318,6 +283,13 @@ LIST_FIELDS = (
 )
 
 
+# The filters with an index of their own that walks their tenders newest first (tender_walk_*,
+# migration 0012), most selective first by their number of choices: a search giving one of
+# them walks the index of the first one given instead of tender_portal_walk, and so passes
+# over only that filter's tenders (for "works" a third of them) on its way to the LIMIT.
+PORTAL_LEAD_FILTERS = ("procedure", "contract_type", "regime")
+
+
 def _walked(name: str) -> Any:
     """A column of the portal's filters, as the condition compares it. On SQLite a unary +
     keeps the planner from driving the query by that column's own index (without statistics
@@ -334,7 +306,8 @@ def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> Quer
     """The public tenders matching ``query``, newest first: conditions only, no columns chosen.
 
     The plain column conditions come first: SQLite evaluates them in this order, so the
-    dearer word and CPV checks run only for tenders that pass them."""
+    dearer word and CPV checks run only for tenders that pass them. The lead filter (see
+    PORTAL_LEAD_FILTERS) is compared plainly, so that SQLite walks its index."""
     tenders = Tender.objects.public().order_by("-published_at", "-pk")
     deadline = _walked("submission_deadline")
     if query.deadline_from:
@@ -345,9 +318,11 @@ def _public_matching(query: PortalQuery, *, now: datetime | None = None) -> Quer
         tenders = tenders.filter(
             LessThan(deadline, _end_of_berlin_day_exclusive(query.deadline_to))
         )
+    lead = next((name for name in PORTAL_LEAD_FILTERS if getattr(query, name)), None)
     for name in ("contract_type", "procedure", "regime"):
         if getattr(query, name):
-            tenders = tenders.filter(Exact(_walked(name), getattr(query, name)))
+            column = F(name) if name == lead else _walked(name)
+            tenders = tenders.filter(Exact(column, getattr(query, name)))
     if query.open_only:
         tenders = tenders.filter(Exact(_walked("state"), TenderState.PUBLISHED))
         tenders = tenders.filter(GreaterThan(deadline, now or timezone.now()))
@@ -397,12 +372,9 @@ _IdsShape = tuple[bool, ...]
 
 def _ids_shape(query: PortalQuery) -> _IdsShape | None:
     """Which filters ``query`` uses; None where the statement depends on more than that (the
-    words on PostgreSQL, which carry the ids of matching authorities; the portable fallbacks)."""
+    portable fallbacks of other databases)."""
     has_text = bool(query.text and search_terms(query.text))
-    if connection.vendor == "postgresql":
-        if has_text:
-            return None
-    elif connection.vendor != "sqlite":
+    if connection.vendor not in ("sqlite", "postgresql"):
         return None
     has_upper = bool(query.cpv_prefix) and cpv_code_range(query.cpv_prefix)[1] is not None
     return (
@@ -428,7 +400,10 @@ def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
     if query.open_only:
         values[_Slot("now")] = _prepared_datetime(now)
     if query.text:
-        values[_Slot("match")] = _sqlite_match(search_terms(query.text))
+        terms = search_terms(query.text)
+        values[_Slot("match")] = (
+            _postgres_match(terms) if connection.vendor == "postgresql" else _sqlite_match(terms)
+        )
     if query.cpv_prefix:
         lower, upper = cpv_code_range(query.cpv_prefix)
         values[_Slot("cpv_lower")] = lower
@@ -446,9 +421,10 @@ def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
 
 @functools.lru_cache(maxsize=1024)
 def _ids_sql(vendor: str, shape: _IdsShape) -> tuple[str, tuple[Any, ...]]:
-    """The ids statement of ``shape`` (without its LIMIT) and its parameters in order: a
-    constant, or a _Slot filled per request. Compiled from a query of that shape whose values
-    are sentinels no real value equals; every parameter equal to a sentinel is its slot."""
+    """The ids statement of ``shape`` (without its LIMIT; the id, on PostgreSQL also
+    published_at; newest first) and its parameters in order: a constant, or a _Slot filled
+    per request. Compiled from a query of that shape whose values are sentinels no real value
+    equals; every parameter equal to a sentinel is its slot."""
     has_text, has_cpv, has_upper, has_from, has_to, has_ctype, has_proc, has_regime, is_open = shape
     sentinel = PortalQuery(
         text="zzqslotword" if has_text else "",
@@ -462,7 +438,11 @@ def _ids_sql(vendor: str, shape: _IdsShape) -> tuple[str, tuple[Any, ...]]:
     )
     now = datetime(1903, 4, 5, 6, 7, 8, tzinfo=UTC)
     slots = {value: slot for slot, value in _ids_slot_values(sentinel, now=now).items()}
-    sql, params = _public_matching(sentinel, now=now).values_list("pk").query.sql_with_params()
+    # PostgreSQL's window statement (_window_sql) numbers the ids by published_at; SQLite would
+    # only decode it into a string per id, up to a thousand on a deep list page.
+    columns = ("pk", "published_at") if vendor == "postgresql" else ("pk",)
+    matching = _public_matching(sentinel, now=now).values_list(*columns)
+    sql, params = matching.query.sql_with_params()
     recipe = tuple(slots.get(param, param) for param in params)
     if _ids_shape(sentinel) != shape or len(slots) != len(_ids_slot_values(sentinel, now=now)):
         raise AssertionError(f"sentinel query does not stand for {shape!r}")
@@ -550,6 +530,93 @@ def tender_list_rows(*, ids: list[int]) -> list[PortalRow]:
         for row in rows
     }
     return [by_id[pk] for pk in ids if pk in by_id]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class PortalWindow:
+    """The ids of a result window, newest first, and the list fields of one page of it."""
+
+    ids: list[int]
+    page: list[PortalRow]
+
+
+# The list fields of a page, as columns of tenders_tender (t) and the authority (o).
+_WINDOW_ROW_COLUMNS = (
+    "reference",
+    "title",
+    "state",
+    "cpv_main",
+    "contract_type",
+    "procedure",
+    "regime",
+    "submission_deadline",
+)
+
+
+@functools.lru_cache(maxsize=1024)
+def _window_sql(vendor: str, shape: _IdsShape) -> str:
+    """PostgreSQL: the ids statement of ``shape`` wrapped so that the same statement also
+    returns the list fields of the page's rows (a second query cost a round trip and a plan
+    per page). After the ids statement's own parameters it takes the LIMIT and the page's
+    first and last position (1-based, the first exclusive). The positions follow the ids
+    statement's order (published_at, id, both descending), which the join keeps; rows outside
+    the page carry only their id: the page test only needs the outer row, so PostgreSQL
+    checks it once per row before it reads the tender (a one-time filter; OFFSET 0 keeps the
+    subquery from being merged into a hash join that scans every tender). The authority's
+    name is a scalar subquery by primary key: as a join, a small table of authorities was
+    hashed again for each of the page's rows."""
+    ids_sql, _recipe = _ids_sql(vendor, shape)
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        f"t.{quote(Tender._meta.get_field(name).column)}" for name in _WINDOW_ROW_COLUMNS
+    )
+    tenders = quote(Tender._meta.db_table)
+    authorities = quote(Tender._meta.get_field("authority").related_model._meta.db_table)
+    return (
+        f"SELECT w.pk, r.* FROM (SELECT m.pk, m.published_at, "
+        "row_number() OVER (ORDER BY m.published_at DESC, m.pk DESC) AS n "
+        f"FROM ({ids_sql} LIMIT %s) AS m) AS w "
+        f"LEFT JOIN LATERAL (SELECT {columns}, (SELECT o.{quote('name')} FROM {authorities} "
+        f"AS o WHERE o.{quote('id')} = t.{quote('authority_id')}) FROM {tenders} AS t "
+        f"WHERE t.{quote('id')} = w.pk AND w.n > %s AND w.n <= %s OFFSET 0) AS r ON true "
+        "ORDER BY w.published_at DESC, w.pk DESC"
+    )
+
+
+def tender_portal_window(
+    *, query: PortalQuery | None, limit: int, start: int, size: int
+) -> PortalWindow:
+    """The ids of the first ``limit`` public tenders matching ``query``, newest first, and the
+    list fields of those at positions ``start`` to ``start + size`` (0-based, end excluded):
+    one statement on PostgreSQL, two elsewhere (on SQLite the combined statement was slower
+    than both: it sorts the window again and cannot skip the other rows' lookups)."""
+    query = query or PortalQuery()
+    shape = _ids_shape(query)
+    if shape is None or connection.vendor != "postgresql":
+        ids = tender_portal_ids(query=query, limit=limit)
+        return PortalWindow(ids=ids, page=tender_list_rows(ids=ids[start : start + size]))
+    _sql, recipe = _ids_sql(connection.vendor, shape)
+    slots = _ids_slot_values(query, now=timezone.now())
+    params = [slots[item] if isinstance(item, _Slot) else item for item in recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(_window_sql(connection.vendor, shape), [*params, limit, start, start + size])
+        rows = cursor.fetchall()
+    page = [
+        PortalRow(
+            id=row[0],
+            reference=row[1],
+            title=row[2],
+            state=row[3],
+            cpv_main=row[4],
+            contract_type=row[5],
+            procedure=row[6],
+            regime=row[7],
+            submission_deadline=_db_datetime(row[8]),
+            authority_name=row[9],
+        )
+        for row in rows[start : start + size]
+    ]
+    return PortalWindow(ids=[row[0] for row in rows], page=page)
 
 
 def _public_versions() -> Prefetch:

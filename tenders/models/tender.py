@@ -398,6 +398,27 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
                 ],
                 name="tender_portal_walk",
             ),
+            # The same walk among the tenders of one procedure, contract type or set of rules:
+            # a search filtering by one of them walks only its tenders (the most selective one
+            # given, see tenders.portal_selectors.PORTAL_LEAD_FILTERS).
+            *(
+                models.Index(
+                    fields=[
+                        lead,
+                        "published_at",
+                        "id",
+                        *(
+                            name
+                            for name in ("contract_type", "procedure", "regime")
+                            if name != lead
+                        ),
+                        "submission_deadline",
+                        "state",
+                    ],
+                    name=f"tender_walk_{lead}",
+                )
+                for lead in ("procedure", "contract_type", "regime")
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -30,12 +30,13 @@ from tenders.portal_selectors import (
     PortalNotFoundError,
     PortalQuery,
     PortalRow,
+    PortalWindow,
     document_version_public_get,
     public_question_text,
     tender_eforms_notice,
     tender_list_rows,
     tender_ocds_package,
-    tender_portal_ids,
+    tender_portal_window,
     tender_public_by_ocid,
     tender_public_by_reference,
     tender_public_detail,
@@ -67,14 +68,25 @@ class WindowedPaginator(Paginator):
             page = max(1, int(page_hint))
         except (TypeError, ValueError):
             page = 1
+        self.requested_page = page
         self.count_limit = (page + LOOKAHEAD_PAGES) * per_page
         self.count_is_lower_bound = False
 
     @cached_property
+    def _window(self) -> PortalWindow:
+        # The ids of the window and the requested page's rows (one statement on PostgreSQL,
+        # two on SQLite); the count and the page both come from the ids, so a search that has
+        # to read many rows (a rare word on SQLite) reads them once, not twice.
+        return tender_portal_window(
+            query=self.query,
+            limit=self.count_limit + 1,
+            start=(self.requested_page - 1) * self.per_page,
+            size=self.per_page,
+        )
+
+    @cached_property
     def _ids(self) -> list[int]:
-        # The ids of the window in one query; the count and the page both come from it, so a
-        # search that has to read many rows (a rare word on SQLite) reads them once, not twice.
-        ids = tender_portal_ids(query=self.query, limit=self.count_limit + 1)
+        ids = list(self._window.ids)
         if len(ids) > self.count_limit:
             self.count_is_lower_bound = True
             del ids[self.count_limit :]
@@ -86,6 +98,9 @@ class WindowedPaginator(Paginator):
 
     def page(self, number: Any) -> Page:
         number = self.validate_number(number)
+        if number == self.requested_page:
+            return self._get_page(self._window.page, number, self)
+        # A page number past the end (the last page is shown) or below 1: its rows by id.
         bottom = (number - 1) * self.per_page
         ids = self._ids[bottom : bottom + self.per_page]
         return self._get_page(tender_list_rows(ids=ids), number, self)

@@ -89,7 +89,7 @@ def _triggers_on(table: str) -> set[str]:
 def test_index_triggers_exist_after_all_migrations():
     # Django's SQLite schema editor rebuilds a table for most ALTERs and so drops its
     # triggers: a later migration of these tables must create them again (0008, 0009).
-    # PostgreSQL keeps the CPV table by triggers too; its word search is a GIN expression index.
+    # PostgreSQL keeps the CPV table and the search column (0011) by triggers too.
     if connection.vendor == "sqlite":
         assert {
             "tenders_tender_search_insert",
@@ -106,8 +106,11 @@ def test_index_triggers_exist_after_all_migrations():
         } <= _triggers_on("tenders_lot")
         assert "tenders_tender_search_authority" in _triggers_on("procurement_organisation")
     else:
-        assert "tenders_tender_cpv_tender" in _triggers_on("tenders_tender")
+        assert {"tenders_tender_cpv_tender", "tenders_tender_search"} <= _triggers_on(
+            "tenders_tender"
+        )
         assert "tenders_tender_cpv_lot" in _triggers_on("tenders_lot")
+        assert "tenders_tender_search_authority" in _triggers_on("procurement_organisation")
 
 
 @pytest.mark.postgres

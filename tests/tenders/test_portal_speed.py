@@ -157,10 +157,9 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
 ):
     from datetime import date, timedelta
 
-    from django.db import connection
     from django.utils import timezone
 
-    from tenders.portal_selectors import PortalQuery, _ids_sql, search_terms, tender_portal_ids
+    from tenders.portal_selectors import PortalQuery, _ids_sql, tender_portal_ids
 
     now = timezone.now()
     make_tender(title="Sanierung Schule", cpv_main="45210000-2", regime="eu")
@@ -189,9 +188,7 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
     ]
     for query in queries:
         for limit in (1, 50):
-            # PostgreSQL looks up the authorities matching the words first.
-            words = connection.vendor == "postgresql" and search_terms(query.text)
-            with django_assert_num_queries(2 if words else 1):
+            with django_assert_num_queries(1):
                 ids = tender_portal_ids(query=query, limit=limit)
             assert ids == _orm_ids(query, limit), query
     # The same shape with other values reuses the statement.
@@ -202,44 +199,120 @@ def test_ids_query_compiled_once_per_shape_finds_what_the_orm_query_finds(
     assert _ids_sql.cache_info().hits == before + 1
 
 
-def test_combined_search_has_its_walk_index_and_sqlite_walks_it_newest_first():
-    from datetime import date
-
+def test_window_gives_the_ids_and_the_rows_of_one_page_as_two_separate_queries_would(
+    django_assert_num_queries,
+):
     from django.db import connection
-    from django.utils import timezone
 
     from tenders.portal_selectors import (
         PortalQuery,
-        _ids_shape,
-        _ids_slot_values,
-        _ids_sql,
+        tender_list_rows,
+        tender_portal_ids,
+        tender_portal_window,
     )
 
+    # given 25 public tenders (one unpublished), some with the search word
+    for n in range(25):
+        make_tender(
+            title=f"{'Sanierung' if n % 3 else 'Neubau'} {n}", regime="eu" if n % 2 else "national"
+        )
+    make_tender(title="Sanierung Entwurf", published=False)
+    for query in (PortalQuery(), PortalQuery(text="sanierung"), PortalQuery(regime="eu")):
+        for limit, start, size in ((21, 0, 10), (21, 10, 10), (26, 20, 10), (6, 40, 5)):
+            ids = tender_portal_ids(query=query, limit=limit)
+            # when the window is read (SQLite reads a page's rows by id, unless it is empty)
+            sqlite_queries = 2 if ids[start : start + size] else 1
+            with django_assert_num_queries(
+                1 if connection.vendor == "postgresql" else sqlite_queries
+            ):
+                window = tender_portal_window(query=query, limit=limit, start=start, size=size)
+            # then it holds what the ids query and the rows query give
+            assert window.ids == ids, (query, limit)
+            assert window.page == tender_list_rows(ids=ids[start : start + size]), (query, start)
+
+
+def _sqlite_plan(query) -> list[str]:
+    from django.db import connection
+    from django.utils import timezone
+
+    from tenders.portal_selectors import _ids_shape, _ids_slot_values, _ids_sql
+
+    sql, recipe = _ids_sql(connection.vendor, _ids_shape(query))
+    slots = _ids_slot_values(query, now=timezone.now())
+    params = [slots.get(item, item) for item in recipe]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 101", params)
+        return [row[3] for row in cursor.fetchall()]
+
+
+WALKS = [
+    # (the select filters given, the index SQLite must walk newest first)
+    ({}, "tender_portal_walk"),
+    ({"regime": "eu"}, "tender_walk_regime"),
+    ({"contract_type": "works", "regime": "eu"}, "tender_walk_contract_type"),
+    ({"contract_type": "works", "procedure": "open", "regime": "eu"}, "tender_walk_procedure"),
+    ({"procedure": "open"}, "tender_walk_procedure"),
+]
+
+
+@pytest.mark.parametrize(("selects", "index"), WALKS)
+def test_combined_search_walks_the_index_of_its_most_selective_filter_newest_first(selects, index):
+    from datetime import date
+
+    from django.db import connection
+
+    from tenders.portal_selectors import PortalQuery
+
     if connection.vendor != "sqlite":
-        # PostgreSQL plans by its statistics: the index must exist; the plan is the planner's.
+        # PostgreSQL plans by its statistics: the indexes must exist; the plan is the planner's.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'tender_portal_walk'")
+            cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = %s", [index])
             (definition,) = cursor.fetchone()
         assert "published_at" in definition
         return
     query = PortalQuery(
         text="sanierung",
         cpv_prefix="45",
-        contract_type="works",
-        procedure="open",
-        regime="eu",
         deadline_from=date(2026, 1, 1),
         deadline_to=date(2026, 12, 31),
         open_only=True,
+        **selects,
     )
-    sql, recipe = _ids_sql(connection.vendor, _ids_shape(query))
-    slots = _ids_slot_values(query, now=timezone.now())
-    params = [slots.get(item, item) for item in recipe]
-    with connection.cursor() as cursor:
-        cursor.execute(f"EXPLAIN QUERY PLAN {sql} LIMIT 101", params)
-        plan = [row[3] for row in cursor.fetchall()]
-    assert plan[0].startswith("SEARCH tenders_tender USING COVERING INDEX tender_portal_walk"), plan
+    plan = _sqlite_plan(query)
+    assert plan[0].startswith(f"SEARCH tenders_tender USING COVERING INDEX {index} ("), plan
     assert not any("TEMP B-TREE" in step for step in plan), plan
+
+
+@pytest.mark.parametrize(("selects", "_index"), WALKS)
+def test_each_walk_finds_what_a_plain_filter_finds_newest_first(selects, _index):
+    from tenders.models import Tender
+    from tenders.portal_selectors import PortalQuery, tender_portal_ids
+
+    # given tenders of every combination of the select filters, published in a shuffled order
+    for n, (ctype, procedure, regime) in enumerate(
+        (c, p, r)
+        for c in ("works", "supplies")
+        for p in ("open", "restricted")
+        for r in ("eu", "national")
+        for _ in range(2)
+    ):
+        make_tender(
+            title=f"Sanierung {n}",
+            contract_type=ctype,
+            procedure=procedure,
+            regime=regime,
+            published_at=datetime(2026, 1, 1 + (n * 7) % 16, tzinfo=UTC),
+        )
+    expected = list(
+        Tender.objects.filter(published_at__isnull=False, **selects)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    # when the portal searches with those filters
+    found = tender_portal_ids(query=PortalQuery(text="sanierung", **selects), limit=100)
+    # then it finds exactly those, newest first
+    assert found == expected
+    assert len(expected) == 16 // (2 ** len(selects))
 
 
 QUICK_INPUTS = [
