@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from procurement.core.i18n import for_reader
+
 
 class OpeningState(models.TextChoices):
     COLLECTING = "collecting", _("Waiting for committee members' shares")
@@ -56,10 +58,17 @@ class OpeningSession(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True)
     record = models.FileField(storage=_documents, upload_to=record_path, blank=True)
     record_sha256 = models.CharField(max_length=64, blank=True)
-    last_error = models.TextField(blank=True)
+    last_error = models.TextField(blank=True)  # in the default language, for the admin and logs
+    # The same message in every language (procurement.core.i18n): a timer may have written it.
+    last_error_texts = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"opening of {self.tender_id} ({self.state})"
+
+    @property
+    def error_message(self) -> str:
+        """Why the opening stopped, in the reader's language."""
+        return for_reader(self.last_error_texts, self.last_error)
 
 
 class ShareHandover(models.Model):

@@ -7,16 +7,20 @@ end, with the record. ``opening_run`` can therefore be rerun at any point and co
 is missing. The rebuilt opening key lives only in local variables of ``opening_run``.
 """
 
+import functools
 import hashlib
 import itertools
 import json
+import logging
 import os
 import tempfile
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, storages
 from django.db import transaction
@@ -51,11 +55,13 @@ from bids.models.opening import ShareHandover
 from bids.selectors import bids_for_opening
 from bids.services.keys import service_signing_key
 from bids.services.log import log_entries
+from procurement.core.i18n import in_every_language
 from procurement.core.money import CENT
 from procurement.core.roles import Role, has_role
 from tenders.models import Tender, TenderState
 from workflows import audit
 
+logger = logging.getLogger(__name__)
 CONTENT_TYPE = "zuschlag-bid-content"
 MAX_SUBSETS = 5000
 CONTENT_PREFIX = b'{"type":"' + CONTENT_TYPE.encode() + b'"'
@@ -442,13 +448,8 @@ def opening_run(*, session_id: int) -> OpeningSession:
     try:
         log_verify(tender=tender.reference, entries=entries, expected_head=session.log_head)
     except LogChainError as exc:
-        conflict = BidConflictError(
-            _("The bid log changed since the opening started. %(e)s")
-            % {"e": crypto_error_text(exc)},
-            code=ErrorCode.LOG_BROKEN,
-        )
-        OpeningSession.objects.filter(pk=session.pk).update(last_error=conflict.message)
-        raise conflict from exc
+        _keep_error(session_id=session.pk, build=functools.partial(_log_changed, exc))
+        raise BidConflictError(_log_changed(exc), code=ErrorCode.LOG_BROKEN) from exc
     opening_key = OpeningKey.objects.get(tender=tender)
     key = _recover(
         opening_key=opening_key,
@@ -460,7 +461,21 @@ def opening_run(*, session_id: int) -> OpeningSession:
             _open_one(bid_id=bid_id, key=key)
     finally:
         del key
-    return _opening_finish(session_id=session.pk)
+    try:
+        return _opening_finish(session_id=session.pk)
+    except BidConflictError:
+        _keep_error(session_id=session.pk, build=_bids_left_unopened)
+        raise
+
+
+def _log_changed(error: LogChainError) -> str:
+    return _("The bid log changed since the opening started. %(e)s") % {
+        "e": crypto_error_text(error)
+    }
+
+
+def _bids_left_unopened() -> str:
+    return _("Some bids are not opened yet.")
 
 
 @transaction.atomic
@@ -473,7 +488,7 @@ def _opening_finish(*, session_id: int) -> OpeningSession:
         return session
     tender = Tender.objects.select_for_update().get(pk=session.tender_id)
     if bids_for_opening(tender=tender).filter(state=BidState.SUBMITTED).exists():
-        raise BidConflictError(_("Some bids are not opened yet."), code=ErrorCode.OPENING_STATE)
+        raise BidConflictError(_bids_left_unopened(), code=ErrorCode.OPENING_STATE)
     session.finished_at = timezone.now()
     pdf = opening_record_pdf(session=session)
     session.record_sha256 = hashlib.sha256(pdf).hexdigest()
@@ -486,6 +501,7 @@ def _opening_finish(*, session_id: int) -> OpeningSession:
     session.session_private_key = b""
     session.state = OpeningState.DONE
     session.last_error = ""
+    session.last_error_texts = {}
     session.save(
         update_fields=[
             "finished_at",
@@ -494,6 +510,7 @@ def _opening_finish(*, session_id: int) -> OpeningSession:
             "state",
             "session_private_key",
             "last_error",
+            "last_error_texts",
         ]
     )
     return session
@@ -515,9 +532,19 @@ def opening_resume_due(now: datetime) -> list[int]:
 def opening_resume_fire(session_id: int) -> None:
     try:
         opening_run(session_id=session_id)
-    except BidConflictError as exc:
-        # A broken log stops the opening for good; the officer sees the reason on the page.
-        OpeningSession.objects.filter(pk=session_id).update(last_error=exc.message)
+    except BidConflictError:
+        # A broken log stops the opening for good; ``opening_run`` has recorded the reason
+        # for the officer's page, in every language.
+        logger.warning("opening %s stopped", session_id, exc_info=True)
+
+
+def _keep_error(*, session_id: int, build: Callable[[], str]) -> None:
+    """Record why the opening stopped, in every language: whoever triggered the run (a member
+    in French, the timer) is not who reads the page next."""
+    texts = in_every_language(build)
+    OpeningSession.objects.filter(pk=session_id).update(
+        last_error=texts[settings.LANGUAGE_CODE], last_error_texts=texts
+    )
 
 
 @transaction.atomic

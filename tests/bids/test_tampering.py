@@ -215,3 +215,38 @@ def test_outsiders_cannot_start_or_hand_over(tender_with_bids, bidder):
         )
     assert response.status_code == 403
     assert Bid.objects.filter(state=BidState.SUBMITTED).count() == 3
+
+
+def test_a_log_broken_during_the_opening_stops_it_with_the_reason_in_every_language(
+    tender_with_bids, officer
+):
+    """The timer that resumes an opening has no reader; the reason it records is kept in every
+    language and the page shows the reader's."""
+    from html import unescape
+
+    from django.urls import reverse
+
+    from bids.services.opening import opening_resume_fire
+
+    tender, members = tender_with_bids
+    with _late(tender):
+        session = opening_start(tender_id=tender.pk, actor=officer)
+        for member in members[:2]:
+            assert hand_over(tender, member).status_code == 200
+        BidLogEntry.objects.get(tender=tender, position=2).delete()
+        opening_resume_fire(session.pk)  # refused inside; the timer itself must not fail
+    session.refresh_from_db()
+    assert session.state == OpeningState.RUNNING
+    texts = session.last_error_texts
+    assert set(texts) == {"de", "en", "fr"}
+    assert texts["en"].startswith("The bid log changed since the opening started.")
+    assert "broken at entry 2" in texts["en"]
+    assert len({texts["de"], texts["en"], texts["fr"]}) == 3
+    assert session.last_error == texts["de"]
+    _unchanged(tender)
+    page = client_for(officer).get(
+        reverse("opening", args=[tender.reference]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    assert page.status_code == 200
+    assert texts["fr"] in unescape(page.content.decode())
+    assert texts["de"] not in unescape(page.content.decode())
