@@ -1,3 +1,5 @@
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from invoicing.models import Invoice
@@ -52,11 +54,16 @@ class InvoiceOut(FieldsBuiltOnce, serializers.ModelSerializer):
         return report.verdict if report is not None else None
 
 
+@extend_schema_field(OpenApiTypes.BINARY)
+class InvoiceFileField(serializers.FileField):
+    """A file part as the schema should show it: bytes, not a URL."""
+
+
 class InvoiceBulkIn(serializers.Serializer):
     """The multipart form of ``POST /api/invoices/bulk/`` (for the schema; parsed by the view)."""
 
     files = serializers.ListField(
-        child=serializers.FileField(),
+        child=InvoiceFileField(),
         help_text="One part per invoice (raw XML or PDF; the bytes are sniffed).",
     )
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -106,7 +106,16 @@ class InvoiceBulkCreateApi(APIView):
     @extend_schema(
         operation_id="invoices_bulk_create",
         request={"multipart/form-data": InvoiceBulkIn},
-        responses={207: InvoiceBulkOut},
+        responses={
+            207: InvoiceBulkOut,
+            400: OpenApiResponse(description="No files part (no_files); nothing stored."),
+            403: OpenApiResponse(description="The caller may not post to this inbox."),
+            413: OpenApiResponse(
+                description="Too many files (too_many_files) or a declared length over what "
+                "they may total; nothing stored."
+            ),
+            415: OpenApiResponse(description="Not multipart/form-data."),
+        },
         parameters=[
             OpenApiParameter(
                 "buyer", str, description="The buyer's organisation id, for several inboxes."

@@ -380,4 +380,7 @@ def test_openapi_schema_describes_the_bulk_endpoint(client):
     schema = SchemaGenerator().get_schema(request=None, public=True)
     operation = schema["paths"]["/api/invoices/bulk/"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
-    assert "207" in operation["responses"]
+    assert set(operation["responses"]) == {"207", "400", "403", "413", "415"}
+    form = schema["components"]["schemas"]["InvoiceBulkIn"]["properties"]["files"]
+    assert form["items"] == {"type": "string", "format": "binary"}
+    assert {p["name"] for p in operation["parameters"]} == {"buyer"}
