@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -135,18 +136,22 @@ class InvoiceBulkCreateApi(APIView):
         single POST. 207 with one result per file, in order: 201 new, 200 same bytes again,
         or the error a single POST would have answered; a refused file stores nothing."""
         buyer, supplier = inbox_for_post(user=request.user, buyer=request.query_params.get("buyer"))
-        files = request.FILES.getlist("files")
-        if not files:
-            raise UnsupportedFormatError(
-                _('No files: send each invoice as a multipart part named "files".'),
-                code=ErrorCode.NO_FILES,
-                field="files",
-            )
-        if len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
+        try:
+            files = request.FILES.getlist("files")
+        except TooManyFilesSent:
+            # Django's own cap (DATA_UPLOAD_MAX_NUMBER_FILES) stops the parser: answer as below.
+            files = None
+        if files is None or len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
             raise InvoiceTooLargeError(
                 _("At most %(files)d files per upload.")
                 % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
                 code=ErrorCode.TOO_MANY_FILES,
+                field="files",
+            )
+        if not files:
+            raise UnsupportedFormatError(
+                _('No files: send each invoice as a multipart part named "files".'),
+                code=ErrorCode.NO_FILES,
                 field="files",
             )
         answers = invoice_receive_many(

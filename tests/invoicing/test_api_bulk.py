@@ -318,6 +318,17 @@ def test_refusals_of_the_whole_request_store_nothing(
     assert _stored_files(storage_dir) == []
 
 
+def test_more_files_than_django_parses_are_refused_clearly(client, staff, settings):
+    client.force_login(staff["clerk"])
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    named = [(f"{n}.xml", b"<x/>") for n in range(4)]
+    with translation.override("en"):
+        response = client.post(BULK, _files(*named), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_many_files"
+    assert not Invoice.objects.exists()
+
+
 def test_a_declared_length_over_what_the_files_may_total_is_refused_before_reading(
     client, de_buyer, staff, settings
 ):
