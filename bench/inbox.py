@@ -1,6 +1,7 @@
 """AP inbox throughput and page speed, beside the engine's own throughput in the same run.
 
     .venv/bin/python bench/inbox.py [--invoices 1000] [--inbox-rows 100000] [--requests 60]
+                                    [--bulk N] [--inbox-rows 0]
 
 Needs PostgreSQL and Redis (defaults 127.0.0.1). It creates a fresh database ``zuschlag_bench``
 (env BENCH_DATABASE_URL overrides), a Redis database 13 queue, and prints:
@@ -9,9 +10,11 @@ Needs PostgreSQL and Redis (defaults 127.0.0.1). It creates a fresh database ``z
            process, each its own session and database connection, as independent senders
            are) and validated by one celery worker with 2 prefork processes: invoices per
            second from the first POST to the last stored report, and its ratio to the engine
-           (goal ≥ 70 %); then where the CPU went (senders, worker, whole machine)
+           (goal ≥ 70 %); then where the CPU went (senders, worker, whole machine).
+           With ``--bulk N`` each sender posts N files per request to /api/invoices/bulk/
+           instead (the issue's measure is the default, one invoice per POST)
   page     /ap/ (the inbox page, 50 per page, various filters and pages) with N rows: p50/p95,
-           beside the bare ORM page query as the baseline
+           beside the bare ORM page query as the baseline (``--inbox-rows 0`` skips it)
 """
 
 from __future__ import annotations
@@ -200,9 +203,10 @@ def start_worker() -> subprocess.Popen:
     raise SystemExit(f"worker did not start; see {VAR / 'worker.log'}")
 
 
-def inbox_rate(paths: list[Path], clients: int, worker: subprocess.Popen) -> float:
+def inbox_rate(paths: list[Path], clients: int, worker: subprocess.Popen, bulk: int = 0) -> float:
     from concurrent.futures import ThreadPoolExecutor
 
+    from django.core.files.uploadedfile import SimpleUploadedFile
     from django.db import connection
     from django.test import Client
 
@@ -227,6 +231,18 @@ def inbox_rate(paths: list[Path], clients: int, worker: subprocess.Popen) -> flo
         client = Client()
         client.force_login(clerk)
         try:
+            if bulk:
+                for start in range(0, len(chunk), bulk):
+                    group = chunk[start : start + bulk]
+                    files = [SimpleUploadedFile(p.name, p.read_bytes()) for p in group]
+                    response = client.post("/api/invoices/bulk/", {"files": files})
+                    statuses = [r.get("status") for r in response.json().get("results", [])]
+                    if response.status_code != 207 or statuses != [201] * len(group):
+                        raise SystemExit(
+                            f"POST {group[0].name}…: {response.status_code} "
+                            f"{response.content[:300]!r}"
+                        )
+                return
             for path in chunk:
                 response = client.post(
                     "/api/invoices/", data=path.read_bytes(), content_type="application/xml"
@@ -254,7 +270,8 @@ def inbox_rate(paths: list[Path], clients: int, worker: subprocess.Popen) -> flo
     senders = end.ru_utime + end.ru_stime - own.ru_utime - own.ru_stime
     per = 1000 / len(paths)
     print(
-        f"        (posting alone took {posted:.1f} s = {len(paths) / posted:.1f} POST/s; "
+        f"        (posting alone took {posted:.1f} s = {len(paths) / posted:.1f} invoices "
+        f"posted/s; "
         f"all validated after {total:.1f} s)"
     )
     print(
@@ -341,6 +358,12 @@ def main() -> None:
     parser.add_argument("--inbox-rows", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=60)
     parser.add_argument("--clients", type=int, default=4, help="concurrent API senders")
+    parser.add_argument(
+        "--bulk",
+        type=int,
+        default=0,
+        help="files per request to /api/invoices/bulk/ (default 0: one POST per invoice)",
+    )
     args = parser.parse_args()
 
     recreate_database()
@@ -366,7 +389,7 @@ def main() -> None:
     gc.freeze()
     worker = start_worker()
     try:
-        inbox = inbox_rate(paths, args.clients, worker)
+        inbox = inbox_rate(paths, args.clients, worker, args.bulk)
     finally:
         worker.terminate()
         worker.wait(timeout=60)
@@ -374,10 +397,14 @@ def main() -> None:
     engine_after, _ = engine_rate(folder, len(paths))
     engine_mean = (engine + engine_after) / 2
     print(f"engine  again after the inbox run:             {engine_after:8.1f} invoices/s")
+    mode = f"bulk POST of {args.bulk}" if args.bulk else "API POST"
     print(
-        f"inbox   API POST ({args.clients} senders) + 2 prefork workers: {inbox:8.1f} invoices/s "
+        f"inbox   {mode} ({args.clients} senders) + 2 prefork workers: {inbox:8.1f} invoices/s "
         f"= {100 * inbox / engine_mean:5.1f} % of the engine's mean (goal >= 70 %)"
     )
+    if not args.inbox_rows:
+        shutil.rmtree(VAR, ignore_errors=True)
+        return
     page, orm = page_times(args.inbox_rows, args.requests)
     print(
         f"page    /ap/ with {args.inbox_rows} invoices: p50 {p(page, 50):7.1f} ms, "

@@ -14,6 +14,8 @@ from procurement.core.errors import (
 class ErrorCode(StrEnum):
     UNSUPPORTED_FORMAT = "unsupported_format"
     TOO_LARGE = "invoice_too_large"
+    TOO_MANY_FILES = "too_many_files"
+    NO_FILES = "no_files"
     EMPTY = "empty_file"
     NO_INBOX = "no_inbox"
     WRONG_STATE = "wrong_state"

@@ -166,6 +166,7 @@ PRIVATE: dict[str, tuple[str, Builder]] = {
     "opening-action": ("authority", lambda w: {"reference": w.published.reference}),
     "opening-record": ("authority", lambda w: {"reference": w.published.reference}),
     "api-invoices": ("list", lambda w: {}),
+    "api-invoices-bulk": ("list", lambda w: {}),
     "api-invoice": ("authority", lambda w: _obj(w, "invoice", "public_id", "public_id")),
     "api-invoice-report": (
         "authority",

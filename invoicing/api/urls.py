@@ -4,6 +4,7 @@ from invoicing.api import views
 
 urlpatterns = [
     path("invoices/", views.InvoiceListCreateApi.as_view(), name="api-invoices"),
+    path("invoices/bulk/", views.InvoiceBulkCreateApi.as_view(), name="api-invoices-bulk"),
     path("invoices/<uuid:public_id>/", views.InvoiceDetailApi.as_view(), name="api-invoice"),
     path(
         "invoices/<uuid:public_id>/report.<str:fmt>",

@@ -2,24 +2,40 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
+from django.core.exceptions import TooManyFilesSent
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from invoicing import selectors
-from invoicing.api.serializers import InvoiceOut
-from invoicing.errors import InvoiceForbiddenError, InvoiceTooLargeError
+from invoicing.api.serializers import InvoiceBulkIn, InvoiceBulkOut, InvoiceOut
+from invoicing.errors import (
+    ErrorCode,
+    InvoiceForbiddenError,
+    InvoiceTooLargeError,
+    UnsupportedFormatError,
+)
 from invoicing.models import Invoice
 from invoicing.services import workflow
-from invoicing.services.intake import invoice_receive
+from invoicing.services.intake import Received, Refused, invoice_receive, invoice_receive_many
 from invoicing.services.matching import invoice_match
 from invoicing.services.storage import CHUNK
 from invoicing.views.access import inbox_for_post, invoice_for
 from procurement.core.errors import ValidationFailedError
-from procurement.core.uploads import declared_length
+from procurement.core.uploads import (
+    FORM_SLACK,
+    PerFileLimitHandler,
+    RefusedFile,
+    declared_length,
+)
 
 
 def _body(request: Request):
@@ -63,6 +79,125 @@ class InvoiceListCreateApi(APIView):
         )
         status = 201 if received.created else 200
         return Response(InvoiceOut(received.invoice).data, status=status)
+
+
+class InvoiceBulkCreateApi(APIView):
+    """POST /api/invoices/bulk/: several invoices in one multipart request."""
+
+    parser_classes = [MultiPartParser]
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        # Before authentication: a session's CSRF check may read the form, i.e. parse the body,
+        # and the per-file limit must be in place before anything parses it.
+        limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+        most = settings.ZUSCHLAG_MAX_UPLOAD_FILES
+        if (declared_length(request._request) or 0) > most * limit + FORM_SLACK:
+            raise InvoiceTooLargeError(
+                _(
+                    "The upload is too large: at most %(files)d files of %(limit).1f MB each "
+                    "per request."
+                )
+                % {"files": most, "limit": limit / (1024 * 1024)},
+            )
+        request._request.upload_handlers.insert(
+            0, PerFileLimitHandler(request._request, limit=limit, max_files=most)
+        )
+        super().initial(request, *args, **kwargs)
+
+    @extend_schema(
+        operation_id="invoices_bulk_create",
+        request={"multipart/form-data": InvoiceBulkIn},
+        responses={
+            207: InvoiceBulkOut,
+            400: OpenApiResponse(description="No files part (no_files); nothing stored."),
+            403: OpenApiResponse(description="The caller may not post to this inbox."),
+            413: OpenApiResponse(
+                description="Too many files (too_many_files) or a declared length over what "
+                "they may total; nothing stored."
+            ),
+            415: OpenApiResponse(description="Not multipart/form-data."),
+        },
+        parameters=[
+            OpenApiParameter(
+                "buyer", str, description="The buyer's organisation id, for several inboxes."
+            )
+        ],
+        description=(
+            "Several invoices in one request, each handled as a single POST to /api/invoices/ "
+            "(same inbox checks, size limit per file, idempotency by SHA-256, duplicate "
+            "detection); at most ZUSCHLAG_MAX_UPLOAD_FILES files. 207 with one result per "
+            "file in order; a refused file stores nothing and loses none of the others. "
+            "403 no inbox, 413 too many files or too large as a whole, 400 no files, 415 not "
+            "multipart: nothing is stored then."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        """One ``files`` part per invoice (raw XML or PDF; sniffed). ``?buyer=<uuid>`` as for a
+        single POST. 207 with one result per file, in order: 201 new, 200 same bytes again,
+        or the error a single POST would have answered; a refused file stores nothing."""
+        buyer, supplier = inbox_for_post(user=request.user, buyer=request.query_params.get("buyer"))
+        try:
+            files = request.FILES.getlist("files")
+        except TooManyFilesSent:
+            # Django's own cap (DATA_UPLOAD_MAX_NUMBER_FILES) stops the parser: answer as below.
+            files = None
+        if files is None or len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
+            raise InvoiceTooLargeError(
+                _("At most %(files)d files per upload.")
+                % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
+                code=ErrorCode.TOO_MANY_FILES,
+                field="files",
+            )
+        if not files:
+            raise UnsupportedFormatError(
+                _('No files: send each invoice as a multipart part named "files".'),
+                code=ErrorCode.NO_FILES,
+                field="files",
+            )
+        answers = invoice_receive_many(
+            buyer=buyer,
+            files=[(upload.name, _refusal(upload) or upload) for upload in files],
+            channel=Invoice.Channel.API,
+            actor=request.user,
+            supplier=supplier,
+        )
+        results = [
+            _result(upload.name, answer) for upload, answer in zip(files, answers, strict=True)
+        ]
+        return Response({"results": results}, status=207)
+
+
+def _refusal(upload: Any) -> InvoiceTooLargeError | None:
+    if not isinstance(upload, RefusedFile):
+        return None
+    limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
+    return InvoiceTooLargeError(
+        _("The file is larger than the limit of %(bytes)d bytes (%(mb).1f MB); nothing was stored.")
+        % {"bytes": limit, "mb": limit / (1024 * 1024)},
+        field="file",
+    )
+
+
+def _result(name: str, answer: Received | Refused) -> dict[str, Any]:
+    if isinstance(answer, Refused):
+        return {"file": name, "status": answer.error.status_code, **answer.error.as_dict()}
+    invoice = answer.invoice
+    return {
+        "file": name,
+        "status": 201 if answer.created else 200,
+        "id": str(invoice.public_id),
+        "url": reverse("api-invoice", kwargs={"public_id": invoice.public_id}),
+        "state": invoice.state,
+        "number": invoice.number,
+        "duplicate_of": _duplicate_of(invoice),
+        "document_sha256": invoice.sha256,
+    }
+
+
+def _duplicate_of(invoice: Invoice) -> str | None:
+    if invoice.duplicate_of_id is None:
+        return None
+    return str(invoice.duplicate_of.public_id)
 
 
 class InvoiceDetailApi(APIView):

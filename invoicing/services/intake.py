@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -11,7 +12,8 @@ from django.db.models import Q, QuerySet
 
 from invoicing.engine import extract
 from invoicing.models import Invoice, StoredDocument
-from invoicing.services.storage import Spooled, document_store
+from invoicing.services.storage import Spooled, document_store, documents_storage
+from procurement.core.errors import DomainError
 from procurement.core.models import Organisation
 
 
@@ -38,6 +40,90 @@ def invoice_receive(
     Raises ``InvoiceTooLargeError`` (413) and ``UnsupportedFormatError`` (400, neither XML nor
     PDF, or empty); nothing is stored then.
     """
+    received = _receive(
+        buyer=buyer,
+        source=source,
+        channel=channel,
+        actor=actor,
+        filename=filename,
+        supplier=supplier,
+        resubmission_of=resubmission_of,
+        max_bytes=max_bytes,
+    )
+    invoice = received.invoice
+    if received.created and invoice.duplicate_of_id is None:
+        from invoicing.tasks import invoice_validate_task
+
+        transaction.on_commit(lambda: invoice_validate_task.delay(invoice.pk))
+    return received
+
+
+@dataclass(frozen=True)
+class Refused:
+    error: DomainError  # why this file was not received; nothing of it is stored
+
+
+def invoice_receive_many(
+    *,
+    buyer: Organisation,
+    files: Iterable[tuple[str, bytes | IO[bytes] | DomainError]],
+    channel: str,
+    actor: Any = None,
+    supplier: Organisation | None = None,
+) -> list[Received | Refused]:
+    """Receive several files for one inbox, each exactly as ``invoice_receive`` would, in its
+    own transaction; one answer per file, in their order.
+
+    A file given as a ``DomainError`` (refused while it was read, e.g. over the size limit) and a
+    file ``invoice_receive`` refuses are answered with ``Refused``; they store nothing and lose
+    none of the others. The new invoices to validate are queued with one task message after
+    the last file (``invoice_validate_queued_many_task``), which validates each exactly once.
+    The caller has checked that ``actor`` may post to ``buyer``'s inbox (as a ``supplier``).
+    """
+    answers: list[Received | Refused] = []
+    for filename, source in files:
+        if isinstance(source, DomainError):
+            answers.append(Refused(source))
+            continue
+        try:
+            answers.append(
+                _receive(
+                    buyer=buyer,
+                    source=source,
+                    channel=channel,
+                    actor=actor,
+                    filename=filename[:200],
+                    supplier=supplier,
+                )
+            )
+        except DomainError as error:
+            answers.append(Refused(error))
+    waiting = [
+        answer.invoice.pk
+        for answer in answers
+        if isinstance(answer, Received)
+        and answer.created
+        and answer.invoice.duplicate_of_id is None
+    ]
+    if waiting:
+        from invoicing.tasks import invoice_validate_queued_many_task
+
+        transaction.on_commit(lambda: invoice_validate_queued_many_task.delay(waiting))
+    return answers
+
+
+def _receive(
+    *,
+    buyer: Organisation,
+    source: bytes | IO[bytes],
+    channel: str,
+    actor: Any,
+    filename: str,
+    supplier: Organisation | None,
+    resubmission_of: Invoice | None = None,
+    max_bytes: int | None = None,
+) -> Received:
+    """``invoice_receive`` without queueing the validation."""
     limit = max_bytes or settings.ZUSCHLAG_MAX_INVOICE_BYTES
     spooled = Spooled(source, limit=limit)
     try:
@@ -46,6 +132,7 @@ def invoice_receive(
             return Received(existing, False)
         data = spooled.read()
         extracted = extract(data)
+        stored: list[StoredDocument] = []
         try:
             with transaction.atomic():
                 document = document_store(
@@ -54,6 +141,7 @@ def invoice_receive(
                     actor=actor,
                     original_name=filename,
                 )
+                stored.append(document)
                 invoice = _create(
                     buyer=buyer,
                     document=document,
@@ -64,18 +152,26 @@ def invoice_receive(
                     extracted=extracted,
                 )
         except IntegrityError:
+            _forget(stored)
             # A concurrent request stored the same bytes first: answer with its invoice.
             existing = _existing(buyer=buyer, sha256=spooled.sha256)
             if existing is None:
                 raise
             return Received(existing, False)
+        except BaseException:
+            _forget(stored)
+            raise
     finally:
         spooled.close()
-    if invoice.duplicate_of_id is None:
-        from invoicing.tasks import invoice_validate_task
-
-        transaction.on_commit(lambda: invoice_validate_task.delay(invoice.pk))
     return Received(invoice, True)
+
+
+def _forget(stored: list[StoredDocument]) -> None:
+    """Delete the archive files of a rolled-back intake: no row points at them any more."""
+    # The row was written inside the atomic block the error left, so it is gone (a savepoint
+    # rolled back inside an enclosing transaction included): the file must go as well.
+    for document in stored:
+        documents_storage().delete(document.storage_name)
 
 
 def _existing(*, buyer: Organisation, sha256: str) -> Invoice | None:

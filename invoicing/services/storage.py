@@ -96,7 +96,11 @@ def document_store(
     name = document_path(document, original_name)
     stored_name = documents_storage().save(name, File(spooled.file, name=name))
     document.storage_name = stored_name
-    document.save()
+    try:
+        document.save()
+    except BaseException:
+        documents_storage().delete(stored_name)  # no row will ever point at it
+        raise
     return document
 
 

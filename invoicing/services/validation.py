@@ -123,6 +123,26 @@ def invoice_validate_queued(*, invoice_id: int, batch: int | None = None) -> str
     return state
 
 
+def invoice_validate_queued_many(*, invoice_ids: list[int], batch: int | None = None) -> list[int]:
+    """What the task of a bulk intake runs: ``invoice_validate_queued`` for each invoice in
+    turn; returns the ids it could not settle, which the caller queues one task each.
+
+    One message stands for all of the request's invoices: a run lost with its worker is
+    redelivered and starts again, and each invoice validated before returns after one SELECT,
+    so each is validated exactly once. Other workers' batches take on the same invoices
+    meanwhile (``SKIP LOCKED``). An invoice whose validation fails loses none of the others:
+    it is left to a task of its own, with that task's retries.
+    """
+    failed = []
+    for invoice_id in invoice_ids:
+        try:
+            invoice_validate_queued(invoice_id=invoice_id, batch=batch)
+        except Exception:
+            logger.warning("invoice %s left for its own task", invoice_id, exc_info=True)
+            failed.append(invoice_id)
+    return failed
+
+
 def _validate_batch(invoice_id: int, size: int) -> str | None:
     """Claim up to ``size`` received invoices (lowest first), validate and commit them together;
     the new state of ``invoice_id`` when it was among them."""

@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
-from django.core.files.uploadhandler import FileUploadHandler
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -31,7 +27,13 @@ from invoicing.views.access import invoice_for, is_ap_staff
 from procurement.core.errors import DomainError
 from procurement.core.models import Organisation
 from procurement.core.roles import Role, has_role
-from procurement.core.uploads import FORM_SLACK, ContentLengthError, declared_length
+from procurement.core.uploads import (
+    FORM_SLACK,
+    ContentLengthError,
+    PerFileLimitHandler,
+    RefusedFile,
+    declared_length,
+)
 
 PAGE_SIZES = (25, 50, 100, 200)
 
@@ -77,40 +79,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
     )
 
 
-class _PerFileLimitHandler(FileUploadHandler):
-    """Drops the rest of a file once it passes the invoice size limit and marks it refused.
-
-    Only that file is lost, never the other files of the same request; the body is still read to
-    its end (the whole request's declared size is capped before, see ``upload``), but an oversized
-    file is never written anywhere in full.
-    """
-
-    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
-        super().new_file(field_name, file_name, *args, **kwargs)
-        self.current = file_name
-        self.over = False
-
-    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes | None:
-        if self.over or start + len(raw_data) > settings.ZUSCHLAG_MAX_INVOICE_BYTES:
-            if not self.over:
-                self.over = True
-            return None  # swallowed: later handlers (memory/temporary file) never see it
-        return raw_data
-
-    def file_complete(self, file_size: int) -> UploadedFile | None:
-        # A truthy answer ends the handler chain: the oversized file is in request.FILES, in its
-        # place among the others, as an empty marker the view answers with the limit.
-        return _RefusedFile(self.current) if self.over else None
-
-
-class _RefusedFile(SimpleUploadedFile):
-    def __init__(self, name: str) -> None:
-        super().__init__(name, b"")
-
-    def __bool__(self) -> bool:
-        return True
-
-
 def _upload_refused(request: HttpRequest, message: str, *, status: int = 413) -> HttpResponse:
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"detail": message, "results": []}, status=status)
@@ -143,7 +111,10 @@ def upload(request: HttpRequest) -> HttpResponse:
         )
     # The handler must be in place before the body is parsed, which the CSRF check would do:
     # CSRF is checked right after, inside.
-    request.upload_handlers.insert(0, _PerFileLimitHandler(request))
+    request.upload_handlers.insert(
+        0,
+        PerFileLimitHandler(request, limit=settings.ZUSCHLAG_MAX_INVOICE_BYTES),
+    )
     return _upload(request)
 
 
@@ -166,7 +137,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
             % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
         )
     for upload_file in files:
-        if isinstance(upload_file, _RefusedFile):
+        if isinstance(upload_file, RefusedFile):
             results.append(
                 {
                     "file": upload_file.name,

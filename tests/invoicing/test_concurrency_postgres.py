@@ -61,6 +61,49 @@ def test_same_bytes_posted_concurrently_are_one_invoice(monkeypatch):
     assert Invoice.objects.count() == 1
 
 
+def test_the_same_bulk_request_sent_concurrently_stores_each_invoice_once(
+    monkeypatch, settings, tmp_path
+):
+    from invoicing.models import StoredDocument
+    from invoicing.services.intake import Received, invoice_receive_many
+
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "documents": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(tmp_path)},
+        },
+    }
+    # given three invoices sent by four senders at once, the bulk intake's message not sent
+    queued = []
+    monkeypatch.setattr(tasks.invoice_validate_queued_many_task, "delay", queued.append)
+    buyer, supplier = german_authority(), german_supplier()
+    named = [
+        (f"{n}.xml", invoice_xml(seller=supplier, buyer=buyer, number=f"RACE-B{n}"))
+        for n in range(3)
+    ]
+
+    # when they race
+    results, errors = _race(
+        4, lambda: invoice_receive_many(buyer=buyer, files=named, channel="api")
+    )
+
+    # then each file is one invoice for every sender, created once, and queued once
+    assert errors == []
+    assert all(isinstance(answer, Received) for result in results for answer in result)
+    for position in range(3):
+        answers = [result[position] for result in results]
+        assert len({answer.invoice.pk for answer in answers}) == 1
+        assert sum(answer.created for answer in answers) == 1
+    assert Invoice.objects.count() == StoredDocument.objects.count() == 3
+    assert sorted(pk for ids in queued for pk in ids) == sorted(
+        Invoice.objects.values_list("pk", flat=True)
+    )
+    # and the archive holds their three files only: a loser's file went with its rolled-back row
+    archived = {p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()}
+    assert archived == set(StoredDocument.objects.values_list("storage_name", flat=True))
+
+
 def test_concurrent_release_makes_one_payment_run(monkeypatch):
     monkeypatch.setattr(tasks.invoice_validate_task, "delay", lambda *args: None)
     buyer, supplier = german_authority(), german_supplier()

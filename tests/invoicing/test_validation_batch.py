@@ -219,3 +219,53 @@ def test_without_a_broker_each_task_validates_only_its_own_invoice(
     third, fourth = _received(de_buyer, de_supplier, engine_runs, "E-3", "E-4")
     assert invoice_validate_queued(invoice_id=third.pk) == Invoice.State.VALID
     assert [_state(i) for i in (first, third, fourth)] == ["valid"] * 3
+
+
+def test_one_message_for_a_bulk_intake_validates_each_invoice_exactly_once(
+    de_buyer, de_supplier, engine_runs, settings
+):
+    from invoicing.tasks import invoice_validate_queued_many_task
+
+    # given five received invoices of one bulk request, queued as one message, batches of two
+    settings.ZUSCHLAG_VALIDATION_BATCH = 2
+    invoices = _received(de_buyer, de_supplier, engine_runs, *[f"M-{n}" for n in range(1, 6)])
+    ids = [invoice.pk for invoice in invoices]
+
+    # when the message runs, and again (redelivered after a worker was lost)
+    invoice_validate_queued_many_task.delay(ids).get()
+    invoice_validate_queued_many_task.delay(ids).get()
+
+    # then every invoice was validated once, with one report and its two transitions
+    assert [_state(invoice) for invoice in invoices] == ["valid"] * 5
+    assert engine_runs.runs == Counter({f"M-{n}": 1 for n in range(1, 6)})
+    for invoice in invoices:
+        assert ValidationReport.objects.filter(invoice=invoice).count() == 1
+        assert _events(invoice) == ["begin_validation", "accept"]
+    assert audit_chain_verify().ok
+
+
+def test_an_invoice_failing_in_a_bulk_message_is_left_to_its_own_task(
+    de_buyer, de_supplier, engine_runs, settings, monkeypatch
+):
+    from invoicing import tasks
+    from invoicing.services.validation import invoice_validate_queued_many
+
+    settings.ZUSCHLAG_VALIDATION_BATCH = 1
+    first, failing, last = _received(de_buyer, de_supplier, engine_runs, "N-1", "N-2", "N-3")
+    engine_runs.fail.add("N-2")
+
+    # the service settles the others and names the failing one
+    ids = [first.pk, failing.pk, last.pk]
+    assert invoice_validate_queued_many(invoice_ids=ids) == [failing.pk]
+    assert (_state(first), _state(failing), _state(last)) == ("valid", "received", "valid")
+    assert _events(failing) == []
+
+    # the task hands it to a task of its own (with that task's retries)
+    own_tasks = []
+    with monkeypatch.context() as patched:
+        patched.setattr(tasks.invoice_validate_task, "delay", own_tasks.append)
+        tasks.invoice_validate_queued_many_task.delay(ids).get()
+    assert own_tasks == [failing.pk]
+    engine_runs.fail.clear()
+    assert invoice_validate_task.delay(failing.pk).get() == Invoice.State.VALID
+    assert engine_runs.runs == Counter({"N-1": 1, "N-2": 3, "N-3": 1})
