@@ -290,6 +290,38 @@ def test_invoice_ap_upload_one_file_over_the_limit_loses_only_that_file(settings
     assert list(Invoice.objects.values_list("number", flat=True)) == ["RE-OK-1"]
 
 
+@pytest.mark.parametrize("django_cap", [False, True])
+def test_invoice_ap_upload_of_too_many_files_is_refused_clearly(settings, storage_dir, django_cap):
+    """Over our own count, and over Django's parser cap (DATA_UPLOAD_MAX_NUMBER_FILES, which
+    stops parsing with a bare 400 unless the view answers it): the same message, nothing kept."""
+    from invoicing.models import Invoice
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    settings.ZUSCHLAG_MAX_UPLOAD_FILES = 3
+    if django_cap:
+        settings.DATA_UPLOAD_MAX_NUMBER_FILES = 3
+    client = Client()
+    client.force_login(staff["clerk"])
+    data = f.invoice_xml(seller=f.german_supplier(), buyer=buyer, number="RE-MANY")
+    files = [SimpleUploadedFile(f"{n}.xml", data) for n in range(4)]
+    response = client.post(
+        reverse("ap-upload"),
+        {"files": files},
+        HTTP_ACCEPT="application/json",
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert response.status_code == 413
+    assert response.json()["detail"] == "At most 3 files per upload."
+    assert not Invoice.objects.exists()
+    assert _files(storage_dir) == []
+    page = client.post(reverse("ap-upload"), {"files": files[:1] * 4}, HTTP_ACCEPT_LANGUAGE="de")
+    assert page.status_code == 302  # back to the inbox, with the message shown there
+    shown = [str(m) for m in client.get(page.url, HTTP_ACCEPT_LANGUAGE="de").context["messages"]]
+    assert shown == ["Höchstens 3 Dateien pro Upload."]
+
+
 # ------------------------------------------- a declared length that is no length, or too large
 
 

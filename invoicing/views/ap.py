@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import TooManyFilesSent
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -115,7 +116,19 @@ def upload(request: HttpRequest) -> HttpResponse:
         0,
         PerFileLimitHandler(request, limit=settings.ZUSCHLAG_MAX_INVOICE_BYTES),
     )
-    return _upload(request)
+    try:
+        return _upload(request)
+    except TooManyFilesSent:
+        # Django's own cap (DATA_UPLOAD_MAX_NUMBER_FILES) stops the parser before our count
+        # does; the clerk gets the same message, not a bare "Bad Request". Nothing was stored.
+        return _too_many_files(request)
+
+
+def _too_many_files(request: HttpRequest) -> HttpResponse:
+    return _upload_refused(
+        request,
+        _("At most %(files)d files per upload.") % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
+    )
 
 
 @csrf_protect
@@ -131,11 +144,7 @@ def _upload(request: HttpRequest) -> HttpResponse:
     limit = settings.ZUSCHLAG_MAX_INVOICE_BYTES
     files = request.FILES.getlist("files")
     if len(files) > settings.ZUSCHLAG_MAX_UPLOAD_FILES:
-        return _upload_refused(
-            request,
-            _("At most %(files)d files per upload.")
-            % {"files": settings.ZUSCHLAG_MAX_UPLOAD_FILES},
-        )
+        return _too_many_files(request)
     for upload_file in files:
         if isinstance(upload_file, RefusedFile):
             results.append(
