@@ -152,6 +152,28 @@ def test_cpv_prefixes_follow_the_tenders_and_its_lots_codes():
     assert _cpv_prefixes(other.pk) == _prefixes_of("33100000")
 
 
+def _row_version(tender_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM tenders_tender WHERE id = %s", [tender_id])
+        (version,) = cursor.fetchone()
+    return version
+
+
+def test_a_lot_with_a_code_the_tender_has_leaves_the_tenders_row_as_it_is():
+    # given a tender whose main code is 45210000
+    tender = make_tender(cpv_main="45210000-2", cpv_additional=[])
+    version = _row_version(tender.pk)
+    # when a lot with the same code is added, then the tender's row is not written again (a
+    # new version of a wide row for nothing)
+    add_lot(tender, number=1, cpv="45210000-2")
+    assert _row_version(tender.pk) == version
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("45210000")
+    # when a lot with a new code is added, then it is
+    add_lot(tender, number=2, cpv="45233120-6")
+    assert _row_version(tender.pk) != version
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("45210000", "45233120")
+
+
 def test_writing_the_cpv_prefixes_directly_cannot_change_what_they_hold():
     tender = make_tender(cpv_main="45210000-2", cpv_additional=[])
     with connection.cursor() as cursor:
