@@ -62,6 +62,9 @@ TENDER_SEARCH_COLUMN = "portal_search"
 SQLITE_SEARCH_TABLE = "tenders_tender_search"
 # Every CPV code of a tender, its lots' included, one row each (migration 0009, both databases).
 CPV_CODE_TABLE = "tenders_tender_cpv"
+# On PostgreSQL: every prefix (1 to 8 digits) of a tender's codes, an array in its row
+# (migration 0013, kept from CPV_CODE_TABLE by triggers; outside the Django model).
+TENDER_CPV_PREFIXES_COLUMN = "portal_cpv"
 
 
 # Shown as "closed" rather than by their internal step: the public sees no evaluation detail.
@@ -193,10 +196,17 @@ SQLITE_COMMON_CPV_CODES = 4000
 def _cpv_filter_indexed(digits: str) -> Q:
     # The (code, tender_id) table of migration 0009, kept current by triggers: a B-tree range
     # of codes gives the tenders with the prefix in their main, additional or a lot's code.
+    tender = connection.ops.quote_name(Tender._meta.db_table)
+    if connection.vendor == "postgresql":
+        # Every prefix of the tender's codes, in its row (migration 0013, kept from this table
+        # by triggers): one containment test, which the walk checks in the index
+        # tender_portal_walk_cpv and the GIN index tender_portal_search_filters answers for a
+        # rare prefix or together with the words and the choice filters.
+        column = f"{tender}.{connection.ops.quote_name(TENDER_CPV_PREFIXES_COLUMN)}"
+        return Q(RawSQL(f"{column} @> ARRAY[%s]::text[]", [digits], output_field=BooleanField()))
     lower, upper = cpv_code_range(digits)
     in_range = "{t}.code >= %s" + ("" if upper is None else " AND {t}.code < %s")
     bounds = [lower] if upper is None else [lower, upper]
-    tender = connection.ops.quote_name(Tender._meta.db_table)
     codes = f"SELECT tender_id FROM {CPV_CODE_TABLE} WHERE {in_range.format(t=CPV_CODE_TABLE)}"
     if connection.vendor != "sqlite":
         return Q(RawSQL(f'{tender}."id" IN ({codes})', bounds, output_field=BooleanField()))
@@ -404,7 +414,9 @@ def _ids_slot_values(query: PortalQuery, *, now: datetime) -> dict[_Slot, Any]:
         values[_Slot("match")] = (
             _postgres_match(terms) if connection.vendor == "postgresql" else _sqlite_match(terms)
         )
-    if query.cpv_prefix:
+    if query.cpv_prefix and connection.vendor == "postgresql":
+        values[_Slot("cpv_prefix")] = query.cpv_prefix.split("-", 1)[0]
+    elif query.cpv_prefix:
         lower, upper = cpv_code_range(query.cpv_prefix)
         values[_Slot("cpv_lower")] = lower
         if upper is not None:

@@ -106,9 +106,16 @@ def test_index_triggers_exist_after_all_migrations():
         } <= _triggers_on("tenders_lot")
         assert "tenders_tender_search_authority" in _triggers_on("procurement_organisation")
     else:
-        assert {"tenders_tender_cpv_tender", "tenders_tender_search"} <= _triggers_on(
-            "tenders_tender"
-        )
+        assert {
+            "tenders_tender_cpv_tender",
+            "tenders_tender_search",
+            "tenders_tender_cpv_prefixes",
+        } <= _triggers_on("tenders_tender")
+        assert {
+            "tenders_tender_cpv_prefixes_insert",
+            "tenders_tender_cpv_prefixes_update",
+            "tenders_tender_cpv_prefixes_delete",
+        } <= _triggers_on("tenders_tender_cpv")
         assert "tenders_tender_cpv_lot" in _triggers_on("tenders_lot")
         assert "tenders_tender_search_authority" in _triggers_on("procurement_organisation")
 

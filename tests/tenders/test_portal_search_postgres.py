@@ -4,14 +4,16 @@ import pytest
 from django.db import connection
 
 from procurement.core.models import Organisation
-from tenders.models import Tender
+from tenders.models import Lot, Tender
 from tenders.portal_selectors import (
+    TENDER_CPV_PREFIXES_COLUMN,
     TENDER_SEARCH_COLUMN,
     PortalQuery,
+    cpv_code_range,
     tender_portal_list,
     tender_text_filter,
 )
-from tests.tenders.portal_factories import make_tender
+from tests.tenders.portal_factories import add_lot, make_tender
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -114,3 +116,121 @@ def test_search_column_follows_every_write():
     # reindexing job
     assert list(tender_portal_list(query=PortalQuery(text="winterdienst"))) == []
     assert [t.pk for t in tender_portal_list(query=PortalQuery(text="grünpflege"))] == [tender.pk]
+
+
+def _cpv_prefixes(tender_id: int) -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {TENDER_CPV_PREFIXES_COLUMN} FROM tenders_tender WHERE id = %s", [tender_id]
+        )
+        (prefixes,) = cursor.fetchone()
+    return set(prefixes)
+
+
+def _prefixes_of(*codes: str) -> set[str]:
+    return {code[:n] for code in codes for n in range(1, 9)}
+
+
+def test_cpv_prefixes_follow_the_tenders_and_its_lots_codes():
+    # given a tender with a main and an additional code
+    tender = make_tender(cpv_main="71000000-8", cpv_additional=["45214200-2"])
+    # then its row holds every prefix of both (migration 0013)
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("71000000", "45214200")
+    # when its codes change, a lot is added, its code changes and it is deleted
+    Tender.objects.filter(pk=tender.pk).update(cpv_main="72000000-5", cpv_additional=[])
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("72000000")
+    lot = add_lot(tender, number=1, cpv="90910000-9")
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("72000000", "90910000")
+    Lot.objects.filter(pk=lot.pk).update(cpv_main="90911000-6")
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("72000000", "90911000")
+    # a lot moved to another tender takes its code along
+    other = make_tender(cpv_main="33100000-1")
+    Lot.objects.filter(pk=lot.pk).update(tender=other)
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("72000000")
+    assert _cpv_prefixes(other.pk) == _prefixes_of("33100000", "90911000")
+    Lot.objects.filter(pk=lot.pk).delete()
+    assert _cpv_prefixes(other.pk) == _prefixes_of("33100000")
+
+
+def _row_version(tender_id: int) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT ctid::text FROM tenders_tender WHERE id = %s", [tender_id])
+        (version,) = cursor.fetchone()
+    return version
+
+
+def test_a_lot_with_a_code_the_tender_has_leaves_the_tenders_row_as_it_is():
+    # given a tender whose main code is 45210000
+    tender = make_tender(cpv_main="45210000-2", cpv_additional=[])
+    version = _row_version(tender.pk)
+    # when a lot with the same code is added, then the tender's row is not written again (a
+    # new version of a wide row for nothing)
+    add_lot(tender, number=1, cpv="45210000-2")
+    assert _row_version(tender.pk) == version
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("45210000")
+    # when a lot with a new code is added, then it is
+    add_lot(tender, number=2, cpv="45233120-6")
+    assert _row_version(tender.pk) != version
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("45210000", "45233120")
+
+
+def test_writing_the_cpv_prefixes_directly_cannot_change_what_they_hold():
+    tender = make_tender(cpv_main="45210000-2", cpv_additional=[])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE tenders_tender SET {TENDER_CPV_PREFIXES_COLUMN} = ARRAY['99'] WHERE id = %s",
+            [tender.pk],
+        )
+    assert _cpv_prefixes(tender.pk) == _prefixes_of("45210000")
+    assert list(tender_portal_list(query=PortalQuery(cpv_prefix="99"))) == []
+
+
+def test_cpv_search_finds_what_the_code_ranges_find():
+    # given tenders whose codes sit at the edges of subtrees, in main, additional and lot codes
+    codes = ["45210000-2", "45219999-0", "45220000-5", "45209999-3", "99999999-1", "03000000-1"]
+    tenders = []
+    for n, code in enumerate(codes):
+        tender = make_tender(cpv_main=code, cpv_additional=[codes[(n + 2) % len(codes)]])
+        add_lot(tender, number=1, cpv=codes[(n + 3) % len(codes)])
+        tenders.append(tender)
+    make_tender(cpv_main="71000000-8", cpv_additional=[])
+    prefixes = ["4", "45", "452", "4521", "45219", "45219999", "4522", "99", "999", "0", "03", "7"]
+    prefixes += ["09", "10", "1", "452100001", "71", "710000000"]
+    for prefix in prefixes:
+        # when the portal searches the prefix, then it finds what 0009's range over the codes
+        # table finds (the way PostgreSQL searched before 0013, and SQLite still does)
+        lower, upper = cpv_code_range(prefix)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT DISTINCT tender_id FROM tenders_tender_cpv WHERE code >= %s"
+                + ("" if upper is None else " AND code < %s"),
+                [lower] if upper is None else [lower, upper],
+            )
+            expected = {tender_id for (tender_id,) in cursor.fetchall()}
+        found = {t.pk for t in tender_portal_list(query=PortalQuery(cpv_prefix=prefix))}
+        assert found == expected, prefix
+    assert {t.pk for t in tender_portal_list(query=PortalQuery(cpv_prefix="4521"))} == {
+        tenders[0].pk,
+        tenders[1].pk,
+        tenders[3].pk,
+        tenders[4].pk,
+        tenders[5].pk,
+    }
+
+
+def test_words_cpv_and_choice_filters_share_one_gin_index():
+    # given tenders sharing a word, differing in their codes and contract types
+    for n in range(10):
+        make_tender(title=f"Glasfaser {n}", cpv_main=f"4{n}000000-1", contract_type="services")
+    make_tender(title="Glasfaserausbau", cpv_main="45210000-2", contract_type="supplies")
+    target = make_tender(title="Glasfaserausbau", cpv_main="45210000-2", contract_type="works")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE indexname = 'tender_portal_search_filters'"
+        )
+        (definition,) = cursor.fetchone()
+    # then one GIN index holds the words, the prefixes and the choice filters (migration 0013:
+    # a combined search intersects them in the index), and the search finds the one tender
+    assert "USING gin (portal_search, portal_cpv, contract_type, procedure, regime)" in (definition)
+    query = PortalQuery(text="glasfaser", cpv_prefix="4521", contract_type="works", regime="eu")
+    assert [t.pk for t in tender_portal_list(query=query)] == [target.pk]
