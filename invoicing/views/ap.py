@@ -76,8 +76,22 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "page_sizes": PAGE_SIZES,
             "size": size,
             "organisations": Organisation.objects.filter(pk__in=orgs),
+            "ui_texts": _inbox_texts(),
         },
     )
+
+
+def _inbox_texts() -> dict[str, str]:
+    """What the page's script writes, in the reader's language (%(name)s placeholders)."""
+    return {
+        "created": _("received"),
+        "duplicate": _("duplicate: not processed again"),
+        "known": _("already received"),
+        "progress": _("%(done)s of %(total)s done"),
+        "failed": _("%(failed)s failed"),
+        "payment_run": _("Open the payment run"),
+        "network": _("The server could not be reached; nothing was changed by this page."),
+    }
 
 
 def _upload_refused(request: HttpRequest, message: str, *, status: int = 413) -> HttpResponse:

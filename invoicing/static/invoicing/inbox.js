@@ -2,6 +2,9 @@
 (function () {
   "use strict";
   const csrf = () => document.querySelector("input[name=csrfmiddlewaretoken]").value;
+  // The page's texts in the reader's language (inbox view, json_script), "%(name)s" filled here.
+  const texts = JSON.parse(document.getElementById("inbox-texts").textContent);
+  const say = (key, values) => texts[key].replace(/%\((\w+)\)s/g, (_, name) => values[name]);
 
   const zone = document.getElementById("dropzone");
   const results = document.getElementById("upload-results");
@@ -29,7 +32,7 @@
           link.textContent = file.name + " → " + (r.number || r.id);
           item.appendChild(link);
           item.className = r.duplicate ? "duplicate" : (r.created ? "created" : "known");
-          item.append(r.duplicate ? " (duplicate)" : r.created ? " ✓" : " (already received)");
+          item.append(" (" + say(r.duplicate ? "duplicate" : r.created ? "created" : "known") + ")");
         } else {
           item.textContent = file.name + ": " + (r.error || body.detail);
           item.className = "error";
@@ -61,33 +64,65 @@
     .forEach((box) => { box.checked = all.checked; }));
   const bar = document.getElementById("bulk-progress");
   const status = document.getElementById("bulk-status");
+  const errors = document.getElementById("bulk-errors");
+  const numberOf = (id) => {
+    const box = bulk.querySelector("input[name=invoice][value='" + id + "']");
+    return box ? box.getAttribute("aria-label") : id;
+  };
+  const show = (p) => {
+    bar.value = p.percent;
+    status.textContent = say("progress", p) + (p.failed ? " · " + say("failed", p) : "");
+    errors.replaceChildren(...Object.entries(p.errors || {}).map(([id, message]) => {
+      const item = document.createElement("li");
+      item.textContent = numberOf(id) + ": " + message;
+      return item;
+    }));
+  };
+  // Once a job is over, the rows show the states it left (the status line stays).
+  const refreshRows = async () => {
+    const html = await (await fetch(window.location.href, { credentials: "same-origin" })).text();
+    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("table.inbox tbody");
+    if (fresh) bulk.querySelector("table.inbox tbody").replaceWith(fresh);
+  };
+  const finish = async (p) => {
+    show(p);
+    if (p.url) {
+      const link = document.createElement("a");
+      link.href = p.url;
+      link.id = "bulk-payment-run";
+      link.textContent = say("payment_run", p);
+      status.append(" · ", link);
+    }
+    await refreshRows();
+    status.dataset.finished = "1";
+  };
   bulk.addEventListener("submit", async (e) => {
     e.preventDefault();
-    const response = await fetch(bulk.getAttribute("action"), {
-      method: "POST", body: new FormData(bulk), credentials: "same-origin",
-      headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
-    });
+    delete status.dataset.finished;
+    errors.replaceChildren();
+    let response;
+    try {
+      response = await fetch(bulk.getAttribute("action"), {
+        method: "POST", body: new FormData(bulk), credentials: "same-origin",
+        headers: { "X-CSRFToken": csrf(), "Accept": "application/json" },
+      });
+    } catch (err) {
+      status.textContent = say("network", {});
+      return;
+    }
     const body = await response.json();
-    if (!response.ok) { status.textContent = JSON.stringify(body.error || body.detail); return; }
+    if (!response.ok) {
+      const error = body.error || body.detail;
+      // A form error is {field: [messages]}; a refusal is one message.
+      status.textContent = typeof error === "string" ? error : Object.values(error).flat().join(" ");
+      return;
+    }
     bar.hidden = false;
-    const show = (p) => {
-      bar.value = p.percent;
-      status.textContent = p.done + " / " + p.total + (p.failed ? " (" + p.failed + " failed)" : "");
-      if (p.errors && Object.keys(p.errors).length) status.title = JSON.stringify(p.errors);
-    };
-    if (!body.progress) { show(body); status.dataset.finished = "1"; return; }
+    if (!body.progress) { await finish(body); return; }
     for (;;) {
       const p = await (await fetch(body.progress, { credentials: "same-origin" })).json();
+      if (p.finished) { await finish(p); break; }
       show(p);
-      if (p.finished) {
-        status.dataset.finished = "1";
-        const again = document.createElement("a");
-        again.href = window.location.href;
-        again.textContent = " ↻";
-        again.id = "bulk-refresh";
-        status.after(again);
-        break;
-      }
       await new Promise((r) => setTimeout(r, 400));
     }
   });
