@@ -364,6 +364,7 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 "failed": 0,
                 "percent": 100,
                 "finished": True,
+                "states": _states_of(ids),
                 "url": f"/ap/payment-runs/{run.public_id}/",
             }
         )
@@ -378,16 +379,26 @@ def bulk_progress(request: HttpRequest, public_id: str) -> JsonResponse:
     job = BulkJob.objects.filter(public_id=public_id, buyer_id__in=_ap_orgs(request)).first()
     if job is None:
         raise Http404("No such job")
+    finished = job.finished_at is not None
     return JsonResponse(
         {
             "total": job.total,
             "done": job.done,
             "failed": job.failed,
             "percent": job.percent,
-            "finished": job.finished_at is not None,
+            "finished": finished,
             "errors": job.errors,
+            "states": _states_of(job.invoice_ids) if finished else {},
         }
     )
+
+
+def _states_of(invoice_ids: list[int]) -> dict[str, dict[str, str]]:
+    """What the inbox rows of a finished job show: each invoice's state and its label."""
+    return {
+        str(invoice.pk): {"state": invoice.state, "label": str(invoice.get_state_display())}
+        for invoice in Invoice.objects.filter(pk__in=invoice_ids).only("pk", "state")
+    }
 
 
 @login_required

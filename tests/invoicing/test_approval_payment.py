@@ -206,7 +206,8 @@ def test_bulk_approve_reports_progress_and_failures(
             "/ap/bulk/", {"action": "approve", "invoice": [str(i.pk) for i in [*ok, invalid]]}
         )
     assert response.status_code == 202
-    progress = client.get(response.json()["progress"]).json()
+    progress = client.get(response.json()["progress"], HTTP_ACCEPT_LANGUAGE="de").json()
+    approved = {"state": "approved", "label": "Freigegeben"}
     assert progress == {
         "total": 4,
         "done": 3,
@@ -214,6 +215,11 @@ def test_bulk_approve_reports_progress_and_failures(
         "percent": 100,
         "finished": True,
         "errors": {str(invalid.pk): progress["errors"][str(invalid.pk)]},
+        # what the inbox rows show once the job is over, in the reader's language
+        "states": {
+            **{str(i.pk): approved for i in ok},
+            str(invalid.pk): {"state": "received", "label": "Eingegangen"},
+        },
     }
     assert str(Invoice.State.RECEIVED.label) in progress["errors"][str(invalid.pk)]
     assert Invoice.objects.filter(state="approved").count() == 3

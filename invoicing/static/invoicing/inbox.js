@@ -78,13 +78,22 @@
       return item;
     }));
   };
-  // Once a job is over, the rows show the states it left (the status line stays).
-  const refreshRows = async () => {
-    const html = await (await fetch(window.location.href, { credentials: "same-origin" })).text();
-    const fresh = new DOMParser().parseFromString(html, "text/html").querySelector("table.inbox tbody");
-    if (fresh) bulk.querySelector("table.inbox tbody").replaceWith(fresh);
+  // Once a job is over, its rows show the states it left, even where the list's filter would
+  // no longer list them (the clerk sees what was done; the next load applies the filter).
+  const showStates = (states) => {
+    for (const [id, { state, label }] of Object.entries(states || {})) {
+      const box = bulk.querySelector("input[name=invoice][value='" + id + "']");
+      const row = box && box.closest("tr");
+      if (!row) continue;
+      row.dataset.state = state;
+      const cell = row.querySelector("td.state");
+      cell.className = "state state-" + state;
+      cell.textContent = label;
+      box.checked = false;
+    }
+    all.checked = false;
   };
-  const finish = async (p) => {
+  const finish = (p) => {
     show(p);
     if (p.url) {
       const link = document.createElement("a");
@@ -93,7 +102,7 @@
       link.textContent = say("payment_run", p);
       status.append(" · ", link);
     }
-    await refreshRows();
+    showStates(p.states);
     status.dataset.finished = "1";
   };
   bulk.addEventListener("submit", async (e) => {
@@ -118,10 +127,10 @@
       return;
     }
     bar.hidden = false;
-    if (!body.progress) { await finish(body); return; }
+    if (!body.progress) { finish(body); return; }
     for (;;) {
       const p = await (await fetch(body.progress, { credentials: "same-origin" })).json();
-      if (p.finished) { await finish(p); break; }
+      if (p.finished) { finish(p); break; }
       show(p);
       await new Promise((r) => setTimeout(r, 400));
     }
