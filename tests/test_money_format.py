@@ -1,5 +1,6 @@
 """Amounts on pages are grouped and written as the reader's language writes them."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -47,3 +48,27 @@ def test_the_portal_shows_the_estimated_value_grouped(authority, officer, approv
     page = client.get(f"/portal/{tender.reference}/", HTTP_ACCEPT_LANGUAGE="de")
     assert page.status_code == 200
     assert "300.000,00 EUR" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_invoice_page_shows_amounts_grouped(client):
+    from invoicing.models import Invoice
+    from invoicing.services.intake import invoice_receive
+    from invoicing.services.validation import invoice_validate
+    from tests.invoicing import factories as f
+
+    buyer = f.german_authority()
+    staff = f.ap_staff(buyer)
+    source = f.invoice_xml(
+        seller=f.german_supplier(), buyer=buyer, number="RE-BIG", amount=Decimal("123456.78")
+    )
+    invoice = invoice_receive(buyer=buyer, source=source, channel="api").invoice
+    invoice_validate(invoice_id=invoice.pk)
+    invoice = Invoice.objects.get(pk=invoice.pk)
+    client.force_login(staff["clerk"])
+    page = client.get(f"/ap/invoices/{invoice.public_id}/", HTTP_ACCEPT_LANGUAGE="de")
+    assert page.status_code == 200
+    with translation.override("de"):
+        expected = money(invoice.payable_amount, "EUR")
+    assert re.fullmatch(r"\d{3}\.\d{3},\d{2} EUR", expected)  # grouped
+    assert expected in page.content.decode()

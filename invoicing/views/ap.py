@@ -27,6 +27,7 @@ from invoicing.services.storage import document_read
 from invoicing.views.access import invoice_for, is_ap_staff
 from procurement.core.errors import DomainError
 from procurement.core.models import Organisation
+from procurement.core.money import format_amount
 from procurement.core.roles import Role, has_role
 from procurement.core.uploads import (
     FORM_SLACK,
@@ -221,10 +222,10 @@ def _field_rows(invoice: Invoice) -> list[tuple[str, str, object]]:
         ("BT-12", _("Contract reference"), invoice.contract_reference),
         ("BT-13", _("Order reference / engagement"), invoice.order_reference),
         ("BT-25", _("Preceding invoice"), invoice.preceding_number),
-        ("BT-109", _("Total without VAT"), invoice.net_amount),
-        ("BT-110", _("VAT"), invoice.tax_amount),
-        ("BT-112", _("Total with VAT"), invoice.gross_amount),
-        ("BT-115", _("Amount due"), invoice.payable_amount),
+        ("BT-109", _("Total without VAT"), format_amount(invoice.net_amount, invoice.currency)),
+        ("BT-110", _("VAT"), format_amount(invoice.tax_amount, invoice.currency)),
+        ("BT-112", _("Total with VAT"), format_amount(invoice.gross_amount, invoice.currency)),
+        ("BT-115", _("Amount due"), format_amount(invoice.payable_amount, invoice.currency)),
         ("BT-84", _("Payee IBAN"), invoice.seller_iban),
     ]
 
