@@ -292,6 +292,13 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         self.paid_at = timezone.now()
 
 
+# The engine's verdict is stored as its raw code; people read it as the recommendation it is.
+VERDICT_LABELS = {
+    "accept": _("Acceptance recommended"),
+    "reject": _("Rejection recommended"),
+}
+
+
 class ValidationReport(models.Model):
     """Exactly one validation result per invoice (one-to-one: a second run cannot add another)."""
 
@@ -310,6 +317,11 @@ class ValidationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verdict} · {self.invoice}"
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in the active language (the raw code for one the engine may add later)."""
+        return str(VERDICT_LABELS.get(self.verdict, self.verdict))
 
     @property
     def findings(self) -> list[dict[str, Any]]:

@@ -49,3 +49,50 @@ def test_history_shows_transition_labels_in_the_readers_language(
     assert f'title="refuse">{refused} <small><code>refuse</code>' in history
     assert ">begin_validation<" in history  # only inside the small code text
     assert "Validation started" not in history
+
+
+@pytest.mark.parametrize(
+    ("language", "verdict"),
+    [("de", "Ablehnung empfohlen"), ("fr", "Rejet recommandé")],
+)
+def test_findings_heading_shows_the_verdict_in_the_readers_language(
+    client, staff, refused_invoice, language, verdict
+):
+    # given an invoice the engine recommends rejecting
+    client.force_login(staff["clerk"])
+    # when the clerk opens it in German or French
+    page = client.get(
+        reverse("ap-invoice", args=[refused_invoice.public_id]), HTTP_ACCEPT_LANGUAGE=language
+    )
+    # then the findings heading names the verdict in that language, the raw code only as data
+    heading = re.search(
+        r"<h2>[^<]*<span class=\"verdict[^>]*>([^<]*)</span>", page.content.decode()
+    )
+    assert heading is not None
+    assert heading.group(1) == verdict
+    assert 'data-verdict="reject"' in heading.group(0)
+
+
+def test_unknown_verdict_shows_its_raw_code(refused_invoice):
+    from invoicing.models import ValidationReport
+
+    # given a verdict code this version does not know
+    report = ValidationReport(verdict="review")
+    # then it is shown as stored
+    assert report.verdict_label == "review"
+
+
+def test_supplier_page_shows_the_verdict_in_french(client, de_supplier, refused_invoice):
+    from procurement.core.roles import Role
+    from tests.factories import person
+
+    # given the supplier of an invoice the engine recommends rejecting
+    client.force_login(person(de_supplier, Role.BIDDER_USER))
+    # when it reads its invoice page in French
+    page = client.get(
+        reverse("supplier-invoice", args=[refused_invoice.public_id]), HTTP_ACCEPT_LANGUAGE="fr"
+    )
+    # then the verdict is French
+    assert '<span class="verdict verdict-reject" data-verdict="reject">Rejet recommandé</span>' in (
+        page.content.decode()
+    )
