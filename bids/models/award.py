@@ -67,20 +67,32 @@ class AwardDecision(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return f"Award {self.tender_id}/{self.lot_number} → {self.winner_id} ({self.state})"
 
     @transition(
-        field=state, source=AwardState.PROPOSED, target=AwardState.APPROVED, permission=APPROVER
+        field=state,
+        source=AwardState.PROPOSED,
+        target=AwardState.APPROVED,
+        permission=APPROVER,
+        custom={"label": _("Award approved")},
     )
     def approve(self, *, by) -> None:
         self.approved_by = by
         self.approved_at = timezone.now()
 
     @transition(
-        field=state, source=AwardState.PROPOSED, target=AwardState.REJECTED, permission=APPROVER
+        field=state,
+        source=AwardState.PROPOSED,
+        target=AwardState.REJECTED,
+        permission=APPROVER,
+        custom={"label": _("Award rejected")},
     )
     def reject(self, *, by, reason: str) -> None:
         self.rejection_reason = reason
 
     @transition(
-        field=state, source=AwardState.APPROVED, target=AwardState.NOTIFIED, permission=OFFICER
+        field=state,
+        source=AwardState.APPROVED,
+        target=AwardState.NOTIFIED,
+        permission=OFFICER,
+        custom={"label": _("Bidders notified")},
     )
     def notify(self, *, by, earliest_conclusion_on, electronic: bool) -> None:
         self.notified_at = timezone.now()

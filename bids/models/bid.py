@@ -110,23 +110,41 @@ class Bid(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         return self.opened_at is not None
 
     @transition(
-        field=state, source=BidState.SUBMITTED, target=BidState.SUPERSEDED, permission=BIDDER
+        field=state,
+        source=BidState.SUBMITTED,
+        target=BidState.SUPERSEDED,
+        permission=BIDDER,
+        custom={"label": _("Bid superseded")},
     )
     def supersede(self, *, by, new_bid: "Bid") -> None:
         self.superseded_by = new_bid
 
     @transition(
-        field=state, source=BidState.SUBMITTED, target=BidState.WITHDRAWN, permission=BIDDER
+        field=state,
+        source=BidState.SUBMITTED,
+        target=BidState.WITHDRAWN,
+        permission=BIDDER,
+        custom={"label": _("Bid withdrawn")},
     )
     def withdraw(self, *, by) -> None:
         self.withdrawn_at = timezone.now()
 
-    @transition(field=state, source=BidState.SUBMITTED, target=BidState.OPENED)
+    @transition(
+        field=state,
+        source=BidState.SUBMITTED,
+        target=BidState.OPENED,
+        custom={"label": _("Bid opened")},
+    )
     def open(self, *, by, intact: bool, ciphertext_sha256: str) -> None:
         self.opened_at = timezone.now()
         self.intact = intact
 
-    @transition(field=state, source=BidState.OPENED, target=BidState.ADMITTED)
+    @transition(
+        field=state,
+        source=BidState.OPENED,
+        target=BidState.ADMITTED,
+        custom={"label": _("Bid admitted")},
+    )
     def admit(self, *, by) -> None:
         pass
 
@@ -137,6 +155,7 @@ class Bid(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=[BidState.OPENED, BidState.ADMITTED],
         target=BidState.EXCLUDED,
         permission=EVALUATION,
+        custom={"label": _("Bid excluded")},
     )
     def exclude(self, *, by, reason: str) -> None:
         self.exclusion_reason = reason

@@ -89,6 +89,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=ContractState.DRAFT,
         target=ContractState.CONCLUDED,
         permission=_officer,
+        custom={"label": _("Contract signed")},
     )
     def conclude(self, *, by, signed_on) -> None:
         self.signed_on = signed_on
@@ -98,6 +99,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=ContractState.CONCLUDED,
         target=ContractState.COMPLETED,
         permission=_officer,
+        custom={"label": _("Contract completed")},
     )
     def complete(self, *, by) -> None:
         pass
@@ -107,6 +109,7 @@ class Contract(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=ContractState.CONCLUDED,
         target=ContractState.TERMINATED,
         permission=_officer,
+        custom={"label": _("Contract terminated")},
     )
     def terminate(self, *, by, reason: str) -> None:
         pass

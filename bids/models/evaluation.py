@@ -95,6 +95,7 @@ class Evaluation(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=EvaluationState.SCORING,
         target=EvaluationState.RANKED,
         permission=OFFICER_OR_EVALUATOR,
+        custom={"label": _("Bids ranked")},
     )
     def rank(self, *, by, tie_seed: str, ranking: str) -> None:
         self.tie_seed = tie_seed
@@ -202,6 +203,7 @@ class DocumentRequest(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=DocumentRequestState.ANSWERED,
         conditions=[_deadline_open],
         permission=REQUEST_BIDDER,
+        custom={"label": _("Documents supplied")},
     )
     def answer(self, *, by, sha256: str) -> None:
         self.answered_at = timezone.now()
@@ -213,6 +215,7 @@ class DocumentRequest(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=DocumentRequestState.OPEN,
         target=DocumentRequestState.LAPSED,
         conditions=[_deadline_passed],
+        custom={"label": _("Request lapsed")},
     )
     def lapse(self, *, by=None) -> None:
         pass

@@ -200,25 +200,41 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     # Transitions: bodies only set fields; services lock, check permissions and save.
 
     @transition(
-        field=state, source=State.RECEIVED, target=State.VALIDATING, permission=SYSTEM_OR_CLERK
+        field=state,
+        source=State.RECEIVED,
+        target=State.VALIDATING,
+        permission=SYSTEM_OR_CLERK,
+        custom={"label": _("Validation started")},
     )
     def begin_validation(self, *, by: Any = None) -> None:
         pass
 
     @transition(
-        field=state, source=State.VALIDATING, target=State.VALID, permission=SYSTEM_OR_CLERK
+        field=state,
+        source=State.VALIDATING,
+        target=State.VALID,
+        permission=SYSTEM_OR_CLERK,
+        custom={"label": _("Found valid")},
     )
     def accept(self, *, by: Any = None, report_sha256: str = "") -> None:
         pass
 
     @transition(
-        field=state, source=State.VALIDATING, target=State.INVALID, permission=SYSTEM_OR_CLERK
+        field=state,
+        source=State.VALIDATING,
+        target=State.INVALID,
+        permission=SYSTEM_OR_CLERK,
+        custom={"label": _("Found invalid")},
     )
     def refuse(self, *, by: Any = None, report_sha256: str = "", errors: int = 0) -> None:
         pass
 
     @transition(
-        field=state, source=[State.INVALID, State.DISPUTED], target=State.REJECTED, permission=CLERK
+        field=state,
+        source=[State.INVALID, State.DISPUTED],
+        target=State.REJECTED,
+        permission=CLERK,
+        custom={"label": _("Invoice rejected")},
     )
     def reject(self, *, by: Any, reason: str) -> None:
         self.state_reason = reason
@@ -229,11 +245,18 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=State.MATCHED,
         conditions=[lambda invoice: invoice.contract_id is not None],
         permission=SYSTEM_OR_CLERK,
+        custom={"label": _("Matched to contract")},
     )
     def match(self, *, by: Any = None, contract_id: int, overrides: int = 0) -> None:
         self.matched_at = timezone.now()
 
-    @transition(field=state, source=State.MATCHED, target=State.APPROVED, permission=APPROVER)
+    @transition(
+        field=state,
+        source=State.MATCHED,
+        target=State.APPROVED,
+        permission=APPROVER,
+        custom={"label": _("Invoice approved")},
+    )
     def approve(self, *, by: Any, second_of: Any = None) -> None:
         self.approved_at = timezone.now()
 
@@ -242,18 +265,38 @@ class Invoice(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         source=[State.MATCHED, State.APPROVED],
         target=State.DISPUTED,
         permission=CLERK_OR_APPROVER,
+        custom={"label": _("Invoice disputed")},
     )
     def dispute(self, *, by: Any, reason: str) -> None:
         self.state_reason = reason
         self.first_approval_by = None
 
-    @transition(field=state, source=State.APPROVED, target=State.RELEASED, permission=APPROVER)
+    @transition(
+        field=state,
+        source=State.APPROVED,
+        target=State.RELEASED,
+        permission=APPROVER,
+        custom={"label": _("Released for payment")},
+    )
     def release(self, *, by: Any, payment_run: Any) -> None:
         self.payment_run = payment_run
 
-    @transition(field=state, source=State.RELEASED, target=State.PAID, permission=CLERK_OR_APPROVER)
+    @transition(
+        field=state,
+        source=State.RELEASED,
+        target=State.PAID,
+        permission=CLERK_OR_APPROVER,
+        custom={"label": _("Payment recorded")},
+    )
     def mark_paid(self, *, by: Any, paid_on: Any = None) -> None:
         self.paid_at = timezone.now()
+
+
+# The engine's verdict is stored as its raw code; people read it as the recommendation it is.
+VERDICT_LABELS = {
+    "accept": _("Acceptance recommended"),
+    "reject": _("Rejection recommended"),
+}
 
 
 class ValidationReport(models.Model):
@@ -274,6 +317,11 @@ class ValidationReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.verdict} · {self.invoice}"
+
+    @property
+    def verdict_label(self) -> str:
+        """The verdict in the active language (the raw code for one the engine may add later)."""
+        return str(VERDICT_LABELS.get(self.verdict, self.verdict))
 
     @property
     def findings(self) -> list[dict[str, Any]]:

@@ -476,6 +476,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.PENDING_APPROVAL,
         conditions=[has_core_data],
         permission=OFFICER,
+        custom={"label": _("Submitted for approval")},
     )
     def submit(self, *, by) -> None:
         self.submitted_by = by
@@ -488,6 +489,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.DRAFT,
         conditions=[was_submitted],
         permission=APPROVER,
+        custom={"label": _("Returned for changes")},
     )
     def return_to_draft(self, *, by, reason: str) -> None:
         self.returned_reason = reason
@@ -500,6 +502,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.DRAFT,
         conditions=[was_approved],
         permission=OFFICER,
+        custom={"label": _("Reopened as draft")},
     )
     def reopen(self, *, by, reason: str) -> None:
         """Back to draft before publication (e.g. its deadlines no longer meet the minimum);
@@ -516,6 +519,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.APPROVED,
         conditions=[was_submitted, submission_deadline_in_future],
         permission=APPROVER,
+        custom={"label": _("Tender approved")},
     )
     def approve(self, *, by) -> None:
         self.approved_by = by
@@ -527,6 +531,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.PUBLISHED,
         conditions=[was_approved, submission_deadline_in_future],
         permission=OFFICER,
+        custom={"label": _("Tender published")},
     )
     def publish(self, *, by) -> None:
         self.published_at = timezone.now()
@@ -537,6 +542,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.CLOSED,
         conditions=[submission_deadline_passed],
         permission=OFFICER,
+        custom={"label": _("Submission period closed")},
     )
     def close(self, *, by=None) -> None:
         self.closed_at = timezone.now()
@@ -547,6 +553,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.OPENED,
         conditions=[submission_deadline_passed, opening_time_reached],
         permission=COMMITTEE,
+        custom={"label": _("Bids opened")},
     )
     def open(self, *, by, **payload) -> None:
         self.opened_at = timezone.now()
@@ -557,6 +564,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.EVALUATED,
         conditions=[was_opened],
         permission=OFFICER_OR_EVALUATOR,
+        custom={"label": _("Evaluation completed")},
     )
     def evaluate(self, *, by, **payload) -> None:
         self.evaluated_at = timezone.now()
@@ -567,6 +575,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.STANDSTILL,
         conditions=[was_evaluated],
         permission=OFFICER,
+        custom={"label": _("Standstill period started")},
     )
     def standstill(self, *, by, ends_at, **payload) -> None:
         """Start the GWB §134 standstill; ``ends_at`` is computed by the caller (bids)."""
@@ -578,6 +587,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.AWARDED,
         conditions=[may_award],
         permission=OFFICER,
+        custom={"label": _("Contract awarded")},
     )
     def award(self, *, by, **payload) -> None:
         self.awarded_at = timezone.now()
@@ -588,6 +598,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.CONCLUDED,
         conditions=[was_awarded],
         permission=OFFICER,
+        custom={"label": _("Contract concluded")},
     )
     def conclude(self, *, by, **payload) -> None:
         self.concluded_at = timezone.now()
@@ -598,6 +609,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.CANCELLED,
         conditions=[not_concluded],
         permission=OFFICER,
+        custom={"label": _("Procedure cancelled")},
     )
     def cancel(self, *, by, ground: str, reason: str) -> None:
         self.cancelled_at = timezone.now()
@@ -610,6 +622,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=TenderState.SUSPENDED,
         conditions=[not_concluded],
         permission=OFFICER,
+        custom={"label": _("Suspended for review")},
     )
     def suspend(self, *, by, reason: str) -> None:
         """A review (Nachprüfung, GWB §169 Abs. 1) is pending: nothing may be awarded."""
@@ -622,6 +635,7 @@ class Tender(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         target=RETURN_VALUE(*SUSPENDABLE_STATES),
         conditions=[can_resume],
         permission=OFFICER,
+        custom={"label": _("Resumed")},
     )
     def resume(self, *, by, reason: str = "") -> str:
         previous = self.suspended_from

@@ -4,8 +4,10 @@ bulk approval with a progress bar, release, audit trail — and the supplier-to-
 import re
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from django.core import mail
+from PIL import Image
 
 from invoicing.models import Invoice, PaymentRun
 from procurement.core.roles import Role
@@ -37,6 +39,20 @@ def _drop(page, files):
     )
 
 
+def _painted(shot: Path, page, element) -> bool:
+    """Whether the element's area of a full-page screenshot shows something: Chromium does not
+    paint a sandboxed (cross-origin) frame while it is scrolled out of the viewport, and a
+    full-page picture of it then shows an empty box even though its DOM is complete."""
+    box = element.bounding_box()
+    scroll_x, scroll_y = page.evaluate("[window.scrollX, window.scrollY]")
+    left, top = round(box["x"] + scroll_x) + 2, round(box["y"] + scroll_y) + 2
+    area = Image.open(shot).crop(
+        (left, top, left + round(box["width"]) - 4, top + round(box["height"]) - 4)
+    )
+    colours = area.convert("RGB").getcolors(maxcolors=1_000_000)
+    return len(colours) > 8
+
+
 def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, settings):
     settings.ZUSCHLAG_AP_FOUR_EYES_ABOVE = Decimal("100000")
     buyer, supplier, french = german_authority(), german_supplier(), french_supplier()
@@ -66,7 +82,13 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
     finding.locator("a.term", has_text="BT-10").click()
     assert page.url.endswith("#field-BT-10")
     assert page.locator("iframe[srcdoc]").count() == 1
-    screenshot("findings")
+    # the readable rendering beside the findings has painted before the picture is taken
+    frame = page.locator("iframe[srcdoc]")
+    frame.scroll_into_view_if_needed()  # the link above scrolled it away: see _painted
+    rendering_title = page.frame_locator("iframe[srcdoc]").locator("h1")
+    rendering_title.wait_for(state="visible")
+    assert "E2E-BAD" in rendering_title.inner_text()
+    assert _painted(screenshot("findings"), page, frame)
     page.fill("form textarea[name=reason]", "Leitweg-ID fehlt")
     page.click("#do-reject")
     assert page.locator("#invoice-state").get_attribute("data-state") == "rejected"
@@ -130,6 +152,8 @@ def test_ap_inbox_upload_reject_bulk_approve_release(page, login, screenshot, se
     trail = page.locator(".audit-trail").inner_text()
     for step in ("begin_validation", "accept", "match", "approve", "release"):
         assert step in trail
+    for label in ("Prüfung begonnen", "Dem Vertrag zugeordnet", "Zur Zahlung freigegeben"):
+        assert label in trail  # the German browser reads the steps by their labels
     screenshot("trail")
 
 

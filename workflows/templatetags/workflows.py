@@ -37,6 +37,28 @@ def state_label(event, value: str) -> str:
     return str(_state_labels(model).get(value, value))
 
 
+@cache
+def _transition_labels(model: type[models.Model]) -> dict[str, object]:
+    labels: dict[str, object] = {}
+    for field in model._meta.get_fields():
+        if isinstance(field, FSMFieldMixin):
+            for transition in field.get_all_transitions(model):
+                if "label" in transition.custom:
+                    labels[transition.name] = transition.custom["label"]
+    return labels
+
+
+@register.filter
+def transition_label(event) -> str:
+    """``{{ event|transition_label }}``: the human, translated label of the transition the event
+    recorded; the raw transition name when it has none, ``event.action`` for other events."""
+    raw = event.transition or event.action
+    model = event.content_type.model_class() if event.content_type_id else None
+    if model is None or not event.transition:
+        return raw
+    return str(_transition_labels(model).get(event.transition, raw))
+
+
 @register.filter
 def audit_details(event) -> list[tuple[str, str]]:
     """The event's payload as short (key, text) pairs for people: reasons, amounts, notes."""
