@@ -125,14 +125,20 @@ def match_checks(*, invoice: Invoice, contract: Any) -> list[dict[str, Any]]:
     if invoice.kind == Invoice.Kind.INVOICE:
         remaining = contract_remaining(contract=contract, excluding=invoice.pk)
         net = invoice.net_amount if invoice.net_amount is not None else Decimal("0")
-        rows.append(
-            row(
-                "amount",
-                f"≤ {remaining} {contract.currency}",
-                f"{net} {invoice.currency}",
-                net <= remaining,
-            )
+        amount = row(
+            "amount",
+            f"≤ {remaining} {contract.currency}",
+            f"{net} {invoice.currency}",
+            net <= remaining,
         )
+        # The numbers themselves too: the page writes them as its reader's language does.
+        amount.update(
+            limit=str(remaining),
+            limit_currency=contract.currency,
+            amount=str(net),
+            amount_currency=invoice.currency,
+        )
+        rows.append(amount)
     return rows
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -230,6 +232,22 @@ def _field_rows(invoice: Invoice) -> list[tuple[str, str, object]]:
     ]
 
 
+def _match_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The contract checks as the reader reads them: the stored rows were written in the
+    language of whoever ran the match (a worker), so labels and amounts are written again."""
+    shown = []
+    for stored in rows:
+        row = dict(stored)
+        label = matching.CHECK_LABELS.get(row.get("field", ""))
+        if label is not None:
+            row["label"] = str(label)
+        if "limit" in row:
+            row["expected"] = "≤ " + format_amount(row["limit"], row.get("limit_currency", ""))
+            row["actual"] = format_amount(row.get("amount"), row.get("amount_currency", ""))
+        shown.append(row)
+    return shown
+
+
 @login_required
 def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
     invoice = invoice_for(user=request.user, public_id=public_id)
@@ -264,6 +282,7 @@ def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "report": report,
             "findings": findings,
             "fields": _field_rows(invoice),
+            "match_rows": _match_rows(invoice.match_result or []),
             "rendering": rendering,
             "render_error": render_error,
             "is_clerk": has_role(request.user, invoice.buyer_id, [Role.AP_CLERK]),

@@ -246,3 +246,35 @@ def test_refused_step_speaks_the_reader_language(de_buyer, de_supplier, staff, l
     with translation.override(language), pytest.raises(InvoiceStateError) as caught:
         invoice_mark_paid(invoice_id=invoice.pk, actor=staff["approver"])
     assert caught.value.message.startswith(expected)
+
+
+@pytest.mark.parametrize(
+    ("language", "label", "limit", "amount"),
+    [
+        ("de", "Nettobetrag (BT-109)", "≤ 1.000.000,00 EUR", "1.234,50 EUR"),
+        (
+            "fr",
+            "(BT-109)",
+            "≤ 1\N{NO-BREAK SPACE}000\N{NO-BREAK SPACE}000,00 EUR",
+            "1\N{NO-BREAK SPACE}234,50 EUR",
+        ),
+    ],
+)
+def test_contract_checks_read_in_the_readers_language(
+    client, de_buyer, de_supplier, staff, language, label, limit, amount
+):
+    """The match ran in the worker's language; the page writes labels and amounts again."""
+    from html import unescape
+
+    from django.utils import translation
+
+    with translation.override("en"):
+        invoice = matched(de_buyer, de_supplier, amount=Decimal("1234.50"))
+    row = next(r for r in invoice.match_result if r["field"] == "amount")
+    assert row["expected"] == "≤ 1000000.00 EUR"  # as stored, for the API and exports
+    client.force_login(staff["clerk"])
+    page = client.get(f"/ap/invoices/{invoice.public_id}/", HTTP_ACCEPT_LANGUAGE=language)
+    text = unescape(page.content.decode())
+    assert f"<td>{limit}</td><td>{amount}</td>" in text
+    assert label in text
+    assert "Net amount (BT-109)" not in text
