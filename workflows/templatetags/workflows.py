@@ -2,6 +2,8 @@ import json
 from functools import cache
 
 from django import template
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db import models
 from django_fsm import FSMFieldMixin
 
@@ -68,8 +70,23 @@ def audit_details(event) -> list[tuple[str, str]]:
         if key in ("_args", "_object"):
             continue
         value = payload[key]
-        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+        text = value if isinstance(value, str) else _reference(value)
+        if text is None:
+            text = json.dumps(value, ensure_ascii=False)
         if len(text) > DETAIL_MAX_CHARS:
             text = text[: DETAIL_MAX_CHARS - 1] + "…"
         items.append(("error" if key == "_error" else key, text))
     return items
+
+
+def _reference(value: object) -> str | None:
+    """A model instance the payload recorded (``{"model": "app.model", "pk": …}``, see
+    ``workflows.audit.jsonable``) named as people know it, while it still exists."""
+    if not (isinstance(value, dict) and set(value) == {"model", "pk"}):
+        return None
+    try:
+        model = apps.get_model(str(value["model"]))
+        found = model._default_manager.filter(pk=value["pk"]).first()
+    except (LookupError, ValueError, TypeError, ValidationError):
+        return None
+    return None if found is None else str(found)
