@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import gettext
 import hashlib
 import http.client
 import json
@@ -44,6 +45,37 @@ from bids.crypto.envelope import DEFAULT_CHUNK_LOG2, MAGIC
 from bids.crypto.memberkey import DEFAULT_ITERATIONS
 
 USER_AGENT = "zuschlag-bids-client/1"
+DOMAIN = "zuschlag-client"
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+
+# The client runs without Django, so its messages come from the standard library's gettext, in a
+# domain of its own under bids/client/locale. The marker is ``tr`` rather than ``_``/``gettext``
+# on purpose: Django's makemessages in bids/ extracts those, and would copy the client's strings
+# into the service's django.po. Extract with ``xgettext --keyword=tr`` (see docs/envelope.md).
+_translation: gettext.NullTranslations = gettext.NullTranslations()
+
+
+def tr(message: str) -> str:
+    """``message`` in the language chosen by ``use_language``."""
+    return _translation.gettext(message)
+
+
+def use_language(language: str | None) -> None:
+    """Speak ``language`` (de, fr, ...); None follows LANGUAGE, LC_ALL, LC_MESSAGES, LANG as
+    gettext reads them. A language without a catalogue falls back to the English source text."""
+    global _translation
+    _translation = gettext.translation(
+        DOMAIN, LOCALE_DIR, languages=[language] if language else None, fallback=True
+    )
+
+
+def _language_option(argv: Sequence[str]) -> str | None:
+    """The value of ``--language`` wherever it is given, read before the parser is built: the
+    help texts are already in that language."""
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre.add_argument("--language")
+    known, _rest = pre.parse_known_args(list(argv))
+    return known.language or None
 
 
 class CliError(Exception):
@@ -56,17 +88,19 @@ def _read_passphrase(args: argparse.Namespace, *, confirm: bool) -> str:
     if args.passphrase_env:
         value = os.environ.get(args.passphrase_env)
         if value is None:
-            raise CliError(f"environment variable {args.passphrase_env} is not set")
+            raise CliError(
+                tr("environment variable {name} is not set").format(name=args.passphrase_env)
+            )
         return value
-    first = getpass.getpass("Passphrase: ")
-    if confirm and getpass.getpass("Passphrase again: ") != first:
-        raise CliError("the two passphrases differ")
+    first = getpass.getpass(tr("Passphrase: "))
+    if confirm and getpass.getpass(tr("Passphrase again: ")) != first:
+        raise CliError(tr("the two passphrases differ"))
     return first
 
 
 def _write_new(path: Path, data: bytes, *, force: bool) -> None:
     if path.exists() and not force:
-        raise CliError(f"{path} exists; pass --force to overwrite")
+        raise CliError(tr("{path} exists; pass --force to overwrite").format(path=path))
     tmp = path.with_name(path.name + ".part")
     tmp.write_bytes(data)
     tmp.replace(path)
@@ -86,7 +120,12 @@ def cmd_member_keygen(args: argparse.Namespace) -> int:
     public = keyfile.public_key.to_json()
     if args.public_output:
         _write_new(Path(args.public_output), (public + "\n").encode("ascii"), force=args.force)
-    print(f"member key {keyfile.public_key.key_id_hex} written to {out}", file=sys.stderr)
+    print(
+        tr("member key {key_id} written to {path}").format(
+            key_id=keyfile.public_key.key_id_hex, path=out
+        ),
+        file=sys.stderr,
+    )
     print(public)
     return 0
 
@@ -99,7 +138,12 @@ def cmd_service_keygen(args: argparse.Namespace) -> int:
     public = key.verify_key.to_json()
     if args.public_output:
         _write_new(Path(args.public_output), public.encode("ascii"), force=args.force)
-    print(f"service signing key {key.verify_key.key_id} written to {out}", file=sys.stderr)
+    print(
+        tr("service signing key {key_id} written to {path}").format(
+            key_id=key.verify_key.key_id, path=out
+        ),
+        file=sys.stderr,
+    )
     sys.stdout.write(public)
     return 0
 
@@ -112,7 +156,7 @@ def cmd_encrypt(args: argparse.Namespace) -> int:
     recipient = _load_public_key(args.tender_key)
     out = Path(args.output)
     if out.exists() and not args.force:
-        raise CliError(f"{out} exists; pass --force to overwrite")
+        raise CliError(tr("{path} exists; pass --force to overwrite").format(path=out))
     tmp = out.with_name(out.name + ".part")
     with open(args.file, "rb") as source, open(tmp, "wb") as sink:
         info = envelope_encrypt(
@@ -146,7 +190,9 @@ def _read_share_envelope(path: str) -> bytes:
     try:
         return b64u_decode(text.replace("+", "-").replace("/", "_").rstrip("="), field="share")
     except BidCryptoError as exc:
-        raise CliError(f"{path}: neither an envelope nor its hex/base64 text") from exc
+        raise CliError(
+            tr("{path}: neither an envelope nor its hex/base64 text").format(path=path)
+        ) from exc
 
 
 def cmd_decrypt_share(args: argparse.Namespace) -> int:
@@ -159,8 +205,16 @@ def cmd_decrypt_share(args: argparse.Namespace) -> int:
         _write_new(Path(args.output), text.encode("utf-8"), force=args.force)
         os.chmod(args.output, 0o600)
         print(
-            f"share {share.index} of {share.shares} (k={share.threshold}) for {share.binding} "
-            f"written to {args.output}: hand it over only at the opening",
+            tr(
+                "share {index} of {shares} (k={threshold}) for {binding} written to {path}: "
+                "hand it over only at the opening"
+            ).format(
+                index=share.index,
+                shares=share.shares,
+                threshold=share.threshold,
+                binding=share.binding,
+                path=args.output,
+            ),
             file=sys.stderr,
         )
     else:
@@ -179,19 +233,22 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
         log_checkpoint_verify(checkpoint=checkpoint, service_key=service)
         if checkpoint.tender != receipt.entry.tender:
             raise ReceiptError(
-                f"checkpoint is for tender {checkpoint.tender!r}, "
-                f"receipt for {receipt.entry.tender!r}"
+                tr("checkpoint is for tender {checkpoint!r}, receipt for {receipt!r}").format(
+                    checkpoint=checkpoint.tender, receipt=receipt.entry.tender
+                )
             )
         if head and head != checkpoint.head:
-            raise ReceiptError("--head and the checkpoint's head differ")
+            raise ReceiptError(tr("--head and the checkpoint's head differ"))
         head = checkpoint.head
         if not args.log:
-            raise CliError("--checkpoint needs --log: the log export that leads to its head")
+            raise CliError(tr("--checkpoint needs --log: the log export that leads to its head"))
     if args.log:
         tender, log, claimed_head = log_import(Path(args.log).read_bytes())
         if tender != receipt.entry.tender:
             raise ReceiptError(
-                f"log export is for tender {tender!r}, receipt for {receipt.entry.tender!r}"
+                tr("log export is for tender {log!r}, receipt for {receipt!r}").format(
+                    log=tender, receipt=receipt.entry.tender
+                )
             )
         head = head or claimed_head
     receipt_verify(receipt=receipt, service_key=service, log=log, expected_head=head)
@@ -201,33 +258,62 @@ def cmd_verify_receipt(args: argparse.Namespace) -> int:
             digest = hashlib.file_digest(fh, "sha256").hexdigest()
         if digest != entry.ciphertext_sha256:
             raise ReceiptError(
-                f"{args.envelope} has SHA-256 {digest}, the receipt names "
-                f"{entry.ciphertext_sha256}: this is not the file the receipt is for"
+                tr(
+                    "{path} has SHA-256 {digest}, the receipt names {expected}: "
+                    "this is not the file the receipt is for"
+                ).format(path=args.envelope, digest=digest, expected=entry.ciphertext_sha256)
             )
-    print(f"receipt OK: Ed25519 and ML-DSA-65 signatures by service key {service.key_id}")
     print(
-        f"  tender {entry.tender}, lot {entry.lot}, bidder {entry.bidder}, event {entry.event}\n"
-        f"  received {entry.recorded_at}, ciphertext SHA-256 {entry.ciphertext_sha256}\n"
-        f"  log position {entry.position}, entry hash {entry.entry_hash}"
+        tr("receipt OK: Ed25519 and ML-DSA-65 signatures by service key {key_id}").format(
+            key_id=service.key_id
+        )
+    )
+    print(
+        "  "
+        + tr("tender {tender}, lot {lot}, bidder {bidder}, event {event}").format(
+            tender=entry.tender, lot=entry.lot, bidder=entry.bidder, event=entry.event
+        )
+    )
+    print(
+        "  "
+        + tr("received {at}, ciphertext SHA-256 {digest}").format(
+            at=entry.recorded_at, digest=entry.ciphertext_sha256
+        )
+    )
+    print(
+        "  "
+        + tr("log position {position}, entry hash {entry_hash}").format(
+            position=entry.position, entry_hash=entry.entry_hash
+        )
     )
     if log is not None:
-        print(f"  bid log verified: {len(log)} entries, this bid at position {entry.position}")
+        print(
+            "  "
+            + tr("bid log verified: {count} entries, this bid at position {position}").format(
+                count=len(log), position=entry.position
+            )
+        )
     if checkpoint is not None:
         print(
-            f"  signed checkpoint of {checkpoint.at}: {checkpoint.entries} entries, head "
-            f"{checkpoint.head} (the log that was opened contains this bid)"
+            "  "
+            + tr(
+                "signed checkpoint of {at}: {count} entries, head {head} "
+                "(the log that was opened contains this bid)"
+            ).format(at=checkpoint.at, count=checkpoint.entries, head=checkpoint.head)
         )
     if args.envelope:
-        print(f"  {args.envelope} matches the receipt's ciphertext hash")
+        print("  " + tr("{path} matches the receipt's ciphertext hash").format(path=args.envelope))
     return 0
 
 
 def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise CliError(f"--url must be http(s)://host[:port][/prefix], got {url!r}")
+        raise CliError(
+            tr("--url must be http(s)://host[:port][/prefix], got {url!r}").format(url=url)
+        )
     if parts.scheme == "http" and parts.hostname not in {"localhost", "127.0.0.1", "::1"}:
-        raise CliError("refusing plain http to a remote host: the token would travel in clear")
+        raise CliError(tr("refusing plain http to a remote host: the token would travel in clear"))
     cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     return cls(parts.hostname, parts.port, timeout=timeout), parts.path.rstrip("/")
 
@@ -273,7 +359,9 @@ def _fetch_tender_key(args: argparse.Namespace) -> HybridPublicKey:
     response = conn.getresponse()
     if response.status != 200:
         raise CliError(
-            f"could not fetch the opening key: HTTP {response.status} {_error_detail(response)}"
+            tr("could not fetch the opening key: HTTP {status} {detail}").format(
+                status=response.status, detail=_error_detail(response)
+            )
         )
     return HybridPublicKey.from_json(response.read(64 * 1024))
 
@@ -301,7 +389,7 @@ def _file_pieces(handle: BinaryIO, block: int = 1 << 20) -> Iterator[bytes]:
 def cmd_submit(args: argparse.Namespace) -> int:
     token = args.token or os.environ.get("ZUSCHLAG_TOKEN")
     if not token:
-        raise CliError("an API token is needed: --token or ZUSCHLAG_TOKEN")
+        raise CliError(tr("an API token is needed: --token or ZUSCHLAG_TOKEN"))
     args.token = token
     path = Path(args.file)
     with open(path, "rb") as handle:
@@ -342,14 +430,19 @@ def cmd_submit(args: argparse.Namespace) -> int:
             pass  # the server refused mid-upload; its answer below says why
         response = conn.getresponse()
         if response.status not in (200, 201):
-            raise CliError(f"bid refused: HTTP {response.status} {_error_detail(response)}")
+            raise CliError(
+                tr("bid refused: HTTP {status} {detail}").format(
+                    status=response.status, detail=_error_detail(response)
+                )
+            )
         raw = response.read(64 * 1024)
     receipt = Receipt.from_json(raw)
     sent_hash = body.digest.hexdigest()
     if body.size != length or receipt.entry.ciphertext_sha256 != sent_hash:
         raise ReceiptError(
-            f"receipt names ciphertext {receipt.entry.ciphertext_sha256} but "
-            f"{sent_hash} ({body.size} bytes) was sent"
+            tr("receipt names ciphertext {named} but {sent} ({size} bytes) was sent").format(
+                named=receipt.entry.ciphertext_sha256, sent=sent_hash, size=body.size
+            )
         )
     if args.service_key:
         receipt_verify(
@@ -358,18 +451,22 @@ def cmd_submit(args: argparse.Namespace) -> int:
         )
     out = Path(args.receipt_output or f"{path.name}.receipt.json")
     _write_new(out, raw, force=True)
-    print(
-        f"bid accepted at {receipt.entry.recorded_at}, log position {receipt.entry.position}; "
-        f"ciphertext SHA-256 {sent_hash}; receipt saved to {out}"
-        + ("" if args.service_key else " (pass --service-key to verify its signatures)")
+    accepted = tr(
+        "bid accepted at {at}, log position {position}; ciphertext SHA-256 {digest}; "
+        "receipt saved to {path}"
+    ).format(
+        at=receipt.entry.recorded_at, position=receipt.entry.position, digest=sent_hash, path=out
     )
+    if not args.service_key:
+        accepted += " " + tr("(pass --service-key to verify its signatures)")
+    print(accepted)
     return 0
 
 
 def cmd_withdraw(args: argparse.Namespace) -> int:
     token = args.token or os.environ.get("ZUSCHLAG_TOKEN")
     if not token:
-        raise CliError("an API token is needed: --token or ZUSCHLAG_TOKEN")
+        raise CliError(tr("an API token is needed: --token or ZUSCHLAG_TOKEN"))
     conn, prefix = _connection(args.url, args.timeout)
     conn.request(
         "DELETE",
@@ -379,102 +476,136 @@ def cmd_withdraw(args: argparse.Namespace) -> int:
     )
     response = conn.getresponse()
     if response.status != 200:
-        raise CliError(f"withdrawal refused: HTTP {response.status} {_error_detail(response)}")
+        raise CliError(
+            tr("withdrawal refused: HTTP {status} {detail}").format(
+                status=response.status, detail=_error_detail(response)
+            )
+        )
     raw = response.read(64 * 1024)
     receipt = Receipt.from_json(raw)
     out = Path(args.receipt_output or f"withdrawal-{args.bid}.receipt.json")
     _write_new(out, raw, force=True)
-    print(f"bid withdrawn at {receipt.entry.recorded_at}; receipt saved to {out}")
+    print(
+        tr("bid withdrawn at {at}; receipt saved to {path}").format(
+            at=receipt.entry.recorded_at, path=out
+        )
+    )
     return 0
 
 
 def _passphrase_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_mutually_exclusive_group()
-    group.add_argument("--passphrase-file", help="read the passphrase from this file")
-    group.add_argument("--passphrase-env", help="read the passphrase from this variable")
+    group.add_argument("--passphrase-file", help=tr("read the passphrase from this file"))
+    group.add_argument("--passphrase-env", help=tr("read the passphrase from this variable"))
+
+
+def _language_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--language",
+        help=tr(
+            "language of the messages, the client's and the service's, e.g. de or fr "
+            "(default: your locale)"
+        ),
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m bids.client",
-        description="zuschlag sealed-bid client: encrypt bids, manage member keys, verify receipts",
+        description=tr(
+            "zuschlag sealed-bid client: encrypt bids, manage member keys, verify receipts"
+        ),
     )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("member-keygen", help="new passphrase-protected committee member key")
-    p.add_argument("-o", "--output", required=True, help="key file to write (JSON)")
-    p.add_argument("--public-output", help="also write the public key JSON here")
-    p.add_argument("--label", default="", help="your name, shown in the key file")
+    p = sub.add_parser("member-keygen", help=tr("new passphrase-protected committee member key"))
+    p.add_argument("-o", "--output", required=True, help=tr("key file to write (JSON)"))
+    p.add_argument("--public-output", help=tr("also write the public key JSON here"))
+    p.add_argument("--label", default="", help=tr("your name, shown in the key file"))
     p.add_argument("--iterations", type=int, default=DEFAULT_ITERATIONS)
     p.add_argument("--force", action="store_true")
     _passphrase_options(p)
+    _language_options(p)
     p.set_defaults(func=cmd_member_keygen)
 
-    p = sub.add_parser("service-keygen", help="new receipt signing key for the service (operator)")
-    p.add_argument("-o", "--output", required=True, help="private key file (keep it secret)")
-    p.add_argument("--public-output", help="also write the public key JSON here")
+    p = sub.add_parser(
+        "service-keygen", help=tr("new receipt signing key for the service (operator)")
+    )
+    p.add_argument("-o", "--output", required=True, help=tr("private key file (keep it secret)"))
+    p.add_argument("--public-output", help=tr("also write the public key JSON here"))
     p.add_argument("--force", action="store_true")
+    _language_options(p)
     p.set_defaults(func=cmd_service_keygen)
 
-    p = sub.add_parser("encrypt", help="encrypt a file to a tender's opening key")
-    p.add_argument("--tender-key", required=True, help="tender opening public key (JSON)")
+    p = sub.add_parser("encrypt", help=tr("encrypt a file to a tender's opening key"))
+    p.add_argument("--tender-key", required=True, help=tr("tender opening public key (JSON)"))
     p.add_argument("file")
     p.add_argument("-o", "--output", required=True)
     p.add_argument("--chunk-log2", type=int, default=DEFAULT_CHUNK_LOG2)
     p.add_argument("--force", action="store_true")
+    _language_options(p)
     p.set_defaults(func=cmd_encrypt)
 
-    p = sub.add_parser("decrypt-share", help="open your opening-key share (committee member)")
-    p.add_argument("--key", required=True, help="your member key file")
-    p.add_argument("share", help="the sealed share (binary, hex or base64)")
-    p.add_argument("-o", "--output", help="write the share JSON here instead of stdout")
+    p = sub.add_parser("decrypt-share", help=tr("open your opening-key share (committee member)"))
+    p.add_argument("--key", required=True, help=tr("your member key file"))
+    p.add_argument("share", help=tr("the sealed share (binary, hex or base64)"))
+    p.add_argument("-o", "--output", help=tr("write the share JSON here instead of stdout"))
     p.add_argument("--force", action="store_true")
     _passphrase_options(p)
+    _language_options(p)
     p.set_defaults(func=cmd_decrypt_share)
 
-    p = sub.add_parser("verify-receipt", help="verify a bid receipt offline")
+    p = sub.add_parser("verify-receipt", help=tr("verify a bid receipt offline"))
     p.add_argument("receipt")
-    p.add_argument("--service-key", required=True, help="the service's public key (JSON)")
-    p.add_argument("--log", help="bid log export: also check the chain and the position")
-    p.add_argument("--head", help="expected log head (e.g. from the opening record)")
-    p.add_argument("--checkpoint", help="signed log checkpoint (opening record); needs --log")
-    p.add_argument("--envelope", help="the encrypted file: check its SHA-256")
+    p.add_argument("--service-key", required=True, help=tr("the service's public key (JSON)"))
+    p.add_argument("--log", help=tr("bid log export: also check the chain and the position"))
+    p.add_argument("--head", help=tr("expected log head (e.g. from the opening record)"))
+    p.add_argument("--checkpoint", help=tr("signed log checkpoint (opening record); needs --log"))
+    p.add_argument("--envelope", help=tr("the encrypted file: check its SHA-256"))
+    _language_options(p)
     p.set_defaults(func=cmd_verify_receipt)
 
-    for name, helptext in (("submit", "encrypt and upload a bid"), ("withdraw", "withdraw a bid")):
+    for name, helptext in (
+        ("submit", tr("encrypt and upload a bid")),
+        ("withdraw", tr("withdraw a bid")),
+    ):
         p = sub.add_parser(name, help=helptext)
         p.add_argument(
-            "--url", required=True, help="service base URL, e.g. https://vergabe.example"
+            "--url", required=True, help=tr("service base URL, e.g. https://vergabe.example")
         )
-        p.add_argument("--tender", required=True, help="tender reference")
-        p.add_argument("--lot", required=True, help="lot number")
-        p.add_argument("--token", help="API token (default: $ZUSCHLAG_TOKEN)")
+        p.add_argument("--tender", required=True, help=tr("tender reference"))
+        p.add_argument("--lot", required=True, help=tr("lot number"))
+        p.add_argument("--token", help=tr("API token (default: $ZUSCHLAG_TOKEN)"))
         p.add_argument("--timeout", type=float, default=300.0)
-        p.add_argument("--receipt-output", help="where to save the receipt JSON")
-        p.add_argument(
-            "--language",
-            help="language of the service's messages, e.g. de or fr (default: your locale)",
-        )
+        p.add_argument("--receipt-output", help=tr("where to save the receipt JSON"))
         if name == "submit":
             p.add_argument("file")
-            p.add_argument("--tender-key", help="opening key JSON (default: fetch from service)")
-            p.add_argument("--encrypted", action="store_true", help="FILE is already an envelope")
-            p.add_argument("--service-key", help="verify the receipt with this public key")
+            p.add_argument(
+                "--tender-key", help=tr("opening key JSON (default: fetch from service)")
+            )
+            p.add_argument(
+                "--encrypted", action="store_true", help=tr("FILE is already an envelope")
+            )
+            p.add_argument("--service-key", help=tr("verify the receipt with this public key"))
             p.add_argument("--chunk-log2", type=int, default=DEFAULT_CHUNK_LOG2)
+            _language_options(p)
             p.set_defaults(func=cmd_submit)
         else:
-            p.add_argument("bid", help="bid id from the receipt")
+            p.add_argument("bid", help=tr("bid id from the receipt"))
+            _language_options(p)
             p.set_defaults(func=cmd_withdraw)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    use_language(_language_option(argv))
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))
     except (CliError, BidCryptoError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(tr("error: {message}").format(message=exc), file=sys.stderr)
         return 1
     except (OSError, http.client.HTTPException) as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(tr("error: {message}").format(message=exc), file=sys.stderr)
         return 1
