@@ -10,6 +10,7 @@ import ast
 import re
 import shutil
 import struct
+import subprocess
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,22 +113,25 @@ def read_mo(path: Path) -> dict[str, str]:
     return catalogue
 
 
-def catalogue_path(app: str, lang: str, suffix: str = "po") -> Path:
-    """``app`` is a directory of the repository that holds a ``locale`` folder."""
-    return REPO / app / "locale" / lang / "LC_MESSAGES" / f"django.{suffix}"
+def catalogue_path(app: str, lang: str, suffix: str = "po", *, domain: str = "django") -> Path:
+    """``app`` is a directory of the repository that holds a ``locale`` folder (``bids/client``
+    for the command-line client, whose domain is not Django's)."""
+    return REPO / app / "locale" / lang / "LC_MESSAGES" / f"{domain}.{suffix}"
 
 
-# %(name)s, %s, %d, %(limit).1f, %% ... and {name} / {0}
-PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrs%]|\{\w*\}")
+# %(name)s, %s, %d, %(limit).1f, %% ... and {name} / {0} / {name!r}
+PLACEHOLDER = re.compile(
+    r"%(?:\([^)]*\))?[#0 +-]*\d*(?:\.\d+)?[diouxXeEfFgGcrs%]|\{\w*(?:![rsa])?\}"
+)
 TAG = re.compile(r"</?[a-zA-Z][^>]*>")
 
 
-def messages(app: str, lang: str) -> list[Entry]:
-    return [entry for entry in parse_po(catalogue_path(app, lang)) if entry.msgid]
+def messages(app: str, lang: str, *, domain: str = "django") -> list[Entry]:
+    return [entry for entry in parse_po(catalogue_path(app, lang, domain=domain)) if entry.msgid]
 
 
-def check_header(app: str, lang: str) -> None:
-    header = parse_po(catalogue_path(app, lang))[0]
+def check_header(app: str, lang: str, *, domain: str = "django") -> None:
+    header = parse_po(catalogue_path(app, lang, domain=domain))[0]
     assert header.msgid == ""
     assert "fuzzy" not in header.flags, "msgfmt drops a fuzzy header, and with it the charset"
     fields = dict(line.split(": ", 1) for line in header.value.splitlines() if ": " in line)
@@ -136,8 +140,8 @@ def check_header(app: str, lang: str) -> None:
     assert fields["Content-Type"] == "text/plain; charset=UTF-8"
 
 
-def check_complete(app: str, lang: str, *, at_least: int = 1) -> None:
-    entries = messages(app, lang)
+def check_complete(app: str, lang: str, *, at_least: int = 1, domain: str = "django") -> None:
+    entries = messages(app, lang, domain=domain)
     untranslated = [e.msgid for e in entries if not e.msgstr or not all(e.msgstr.values())]
     fuzzy = [e.msgid for e in entries if "fuzzy" in e.flags]
     assert untranslated == []
@@ -145,9 +149,9 @@ def check_complete(app: str, lang: str, *, at_least: int = 1) -> None:
     assert len(entries) >= at_least
 
 
-def check_placeholders_and_markup(app: str, lang: str) -> None:
+def check_placeholders_and_markup(app: str, lang: str, *, domain: str = "django") -> None:
     problems = []
-    for entry in messages(app, lang):
+    for entry in messages(app, lang, domain=domain):
         for index, text in entry.msgstr.items():
             source = entry.msgid if index == 0 or entry.msgid_plural is None else entry.msgid_plural
             if Counter(PLACEHOLDER.findall(text)) != Counter(PLACEHOLDER.findall(source)):
@@ -161,9 +165,9 @@ def check_placeholders_and_markup(app: str, lang: str) -> None:
     assert problems == []
 
 
-def check_compiled(app: str, lang: str) -> None:
-    expected = {entry.key: entry.value for entry in messages(app, lang)}
-    compiled = read_mo(catalogue_path(app, lang, "mo"))
+def check_compiled(app: str, lang: str, *, domain: str = "django") -> None:
+    expected = {entry.key: entry.value for entry in messages(app, lang, domain=domain)}
+    compiled = read_mo(catalogue_path(app, lang, "mo", domain=domain))
     compiled.pop("", None)  # the header
     assert compiled == expected, "run compilemessages in the app's directory"
 
@@ -181,4 +185,27 @@ def check_source_covered(app: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     fresh = {e.key for e in parse_po(copy / "locale/de/LC_MESSAGES/django.po") if e.msgid}
     assert fresh == {e.key for e in messages(app, "de")}, (
         f"run makemessages -l de -l fr in {app}/ and translate the new strings"
+    )
+
+
+def check_xgettext_covered(
+    app: str, tmp_path: Path, *, domain: str, sources: list[str], keyword: str
+) -> None:
+    """``xgettext --keyword=KEYWORD`` over ``sources`` (paths in ``app``) finds exactly the strings
+    of the ``domain`` catalogue: for code outside Django, such as the bids command-line client."""
+    if shutil.which("xgettext") is None:
+        pytest.fail("GNU gettext (xgettext) is missing on this machine: apt-get install gettext")
+    pot = tmp_path / f"{domain}.pot"
+    subprocess.run(
+        [
+            *("xgettext", "--language=Python", "--from-code=UTF-8"),
+            *("--keyword=", f"--keyword={keyword}", "--force-po", "-o", str(pot), *sources),
+        ],
+        cwd=REPO / app,
+        check=True,
+        capture_output=True,
+    )
+    fresh = {e.key for e in parse_po(pot) if e.msgid}
+    assert fresh == {e.key for e in messages(app, "de", domain=domain)}, (
+        f"extract the strings of {app} again (docs/envelope.md) and translate the new ones"
     )

@@ -499,9 +499,12 @@ def _passphrase_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--passphrase-env", help=tr("read the passphrase from this variable"))
 
 
-def _language_options(parser: argparse.ArgumentParser) -> None:
+def _language_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
+    # Accepted before and after the command; SUPPRESS keeps a command's unset option from
+    # overwriting a value given before it.
     parser.add_argument(
         "--language",
+        default=None if top else argparse.SUPPRESS,
         help=tr(
             "language of the messages, the client's and the service's, e.g. de or fr "
             "(default: your locale)"
@@ -516,6 +519,7 @@ def build_parser() -> argparse.ArgumentParser:
             "zuschlag sealed-bid client: encrypt bids, manage member keys, verify receipts"
         ),
     )
+    _language_options(parser, top=True)
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("member-keygen", help=tr("new passphrase-protected committee member key"))
