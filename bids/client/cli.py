@@ -15,9 +15,9 @@ import http.client
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO, NoReturn
 from urllib.parse import quote, urlsplit
 
 from bids.crypto import (
@@ -499,6 +499,41 @@ def _passphrase_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--passphrase-env", help=tr("read the passphrase from this variable"))
 
 
+class _HelpFormatter(argparse.HelpFormatter):
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        super().add_usage(usage, actions, groups, tr("usage: ") if prefix is None else prefix)
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its headings, -h help and error prefix in the client's language; argparse
+    translates its error details with the interpreter's own (English) gettext domain."""
+
+    def __init__(self, *args: Any, add_help: bool = True, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, add_help=False, **kwargs)
+        self.add_help = add_help
+        self._positionals.title = tr("positional arguments")
+        self._optionals.title = tr("options")
+        if add_help:
+            self.add_argument(
+                "-h",
+                "--help",
+                action="help",
+                default=argparse.SUPPRESS,
+                help=tr("show this help message and exit"),
+            )
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, tr("{prog}: error: {message}").format(prog=self.prog, message=message) + "\n")
+
+
 def _language_options(parser: argparse.ArgumentParser, *, top: bool = False) -> None:
     # Accepted before and after the command; SUPPRESS keeps a command's unset option from
     # overwriting a value given before it.
@@ -513,7 +548,7 @@ def _language_options(parser: argparse.ArgumentParser, *, top: bool = False) -> 
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="python -m bids.client",
         description=tr(
             "zuschlag sealed-bid client: encrypt bids, manage member keys, verify receipts"

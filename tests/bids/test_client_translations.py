@@ -118,5 +118,17 @@ def test_help_texts_follow_the_language():
         env={"PATH": "/usr/bin:/bin"},
     )
     assert "ein Angebot verschlüsseln und hochladen" not in result.stdout  # that is the top help
+    assert result.stdout.startswith("Aufruf: python -m bids.client submit")
+    assert "\nOptionen:\n" in result.stdout
+    assert "diese Hilfe anzeigen und beenden" in result.stdout
     assert "Losnummer" in result.stdout
     assert "FILE ist bereits ein Umschlag" in result.stdout
+
+
+def test_a_usage_error_keeps_status_2_and_speaks_french(capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--language", "fr", "encrypt"])
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("utilisation : python -m bids.client encrypt")
+    assert "python -m bids.client encrypt : erreur : " in err
