@@ -113,7 +113,7 @@ def test_help_texts_follow_the_language():
     result = subprocess.run(
         [sys.executable, "-m", "bids.client", "submit", "--help", "--language", "de"],
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # with no locale set, Python writes UTF-8 (PEP 538/540)
         check=True,
         env={"PATH": "/usr/bin:/bin"},
     )
