@@ -45,11 +45,11 @@ lifecycles: install
 # compiles them; translate the empty msgstr entries and run it again.
 CLIENT_LOCALE := bids/client/locale
 client-messages:
-	xgettext --language=Python --from-code=UTF-8 --keyword= --keyword=tr \
+	xgettext --language=Python --from-code=UTF-8 --keyword= --keyword=tr --add-location=file \
 		--package-name=zuschlag-client -o $(CLIENT_LOCALE)/zuschlag-client.pot bids/client/cli.py
 	for lang in de fr; do \
 		po=$(CLIENT_LOCALE)/$$lang/LC_MESSAGES/zuschlag-client.po; \
-		msgmerge --quiet --update --no-fuzzy-matching --backup=off $$po $(CLIENT_LOCALE)/zuschlag-client.pot && \
+		msgmerge --quiet --update --no-fuzzy-matching --add-location=file --backup=off $$po $(CLIENT_LOCALE)/zuschlag-client.pot && \
 		msgfmt --check -o $${po%.po}.mo $$po || exit 1; \
 	done
 	rm $(CLIENT_LOCALE)/zuschlag-client.pot

@@ -72,9 +72,14 @@ def use_language(language: str | None) -> None:
 def _language_option(argv: Sequence[str]) -> str | None:
     """The value of ``--language`` wherever it is given, read before the parser is built: the
     help texts are already in that language."""
-    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False)
+    pre = argparse.ArgumentParser(add_help=False, allow_abbrev=False, exit_on_error=False)
     pre.add_argument("--language")
-    known, _rest = pre.parse_known_args(list(argv))
+    try:
+        known, _rest = pre.parse_known_args(list(argv))
+    except argparse.ArgumentError:
+        return (
+            None  # "--language" without a value: the real parser says so, in the locale's language
+        )
     return known.language or None
 
 

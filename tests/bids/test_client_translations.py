@@ -132,3 +132,11 @@ def test_a_usage_error_keeps_status_2_and_speaks_french(capsys):
     err = capsys.readouterr().err
     assert err.startswith("utilisation : python -m bids.client encrypt")
     assert "python -m bids.client encrypt : erreur : " in err
+
+
+def test_language_option_without_value_is_a_usage_error_in_the_locale(capsys, monkeypatch):
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    with pytest.raises(SystemExit) as exit_info:
+        main(["encrypt", "--language"])
+    assert exit_info.value.code == 2
+    assert "erreur : argument --language" in capsys.readouterr().err
