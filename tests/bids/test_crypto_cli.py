@@ -495,3 +495,32 @@ def test_client_asks_for_the_user_language(monkeypatch, environment, option, exp
     for name, value in environment.items():
         monkeypatch.setenv(name, value)
     assert _accept_language(Namespace(language=option)) == expected
+
+
+def test_submit_and_verify_report_in_the_bidder_language(
+    tmp_path: Path,
+    server: tuple[ReferenceServer, str],
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # given a French bidder's machine
+    state, url = server
+    monkeypatch.setenv("LANG", "fr_FR.UTF-8")
+    bid = tmp_path / "offre.pdf"
+    bid.write_bytes(b"offre")
+    (tmp_path / "service.json").write_text(state.signing.verify_key.to_json())
+    receipt_path = tmp_path / "receipt.json"
+    # when the bid is submitted, then its receipt verified in German
+    submit = ["submit", "--url", url, "--tender", "T-1", "--lot", "1", "--token", TOKEN]
+    assert main([*submit, str(bid), "--receipt-output", str(receipt_path)]) == 0
+    submitted = capsys.readouterr().out
+    verify = ["verify-receipt", str(receipt_path), "--service-key", str(tmp_path / "service.json")]
+    assert main([*verify, "--language", "de"]) == 0
+    verified = capsys.readouterr().out
+    # then the result lines speak those languages; the saved receipt is still plain JSON
+    entry = json.loads(receipt_path.read_text())["receipt"]
+    assert submitted.startswith("offre acceptée le ")
+    assert f"accusé de réception enregistré dans {receipt_path}" in submitted
+    assert "(ajoutez --service-key pour vérifier ses signatures)" in submitted
+    assert verified.startswith("Eingangsbestätigung gültig: Ed25519- und ML-DSA-65-Signaturen")
+    assert f"Ausschreibung T-1, Los 1, Bieter {entry['bidder']}" in verified
