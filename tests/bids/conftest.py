@@ -17,7 +17,11 @@ def english_messages(monkeypatch):
     # The command-line client follows the user's locale the way gettext does: clear it, so the
     # client speaks English here too whatever the machine's LANG (tests that want German or
     # French set --language or these variables themselves).
-    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+    # LANG stays a UTF-8 locale with no messages of its own (C.UTF-8): native code that calls
+    # setlocale(LC_ALL, "") while a test runs (saxonche's, at the engine's first use) would
+    # otherwise switch the whole test process to ASCII.
+    for name in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
     with translation.override("en"):
         yield

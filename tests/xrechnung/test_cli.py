@@ -26,7 +26,7 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return subprocess.run(
         [sys.executable, "-m", "xrechnung", *args],
         capture_output=True,
-        text=True,
+        encoding="utf-8",  # what the CLI writes, whatever this process's locale is
         cwd=REPO,
         env={**os.environ, **(env or {})},
         timeout=300,
