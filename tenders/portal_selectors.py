@@ -10,6 +10,7 @@ import functools
 import json
 import re
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -518,6 +519,23 @@ def _db_datetime(value: Any) -> datetime | None:
     return value
 
 
+def _portal_row(row: Sequence[Any]) -> PortalRow:
+    """A list row from a raw result row: the id, then the columns of ``_ROW_FIELDS`` in order
+    (the window statement returns them in the same order)."""
+    return PortalRow(
+        id=row[0],
+        reference=row[1],
+        title=row[2],
+        state=row[3],
+        cpv_main=row[4],
+        contract_type=row[5],
+        procedure=row[6],
+        regime=row[7],
+        submission_deadline=_db_datetime(row[8]),
+        authority_name=row[9],
+    )
+
+
 def tender_list_rows(*, ids: list[int]) -> list[PortalRow]:
     """The list fields of the public tenders ``ids``, in the order given: one query by primary
     key, so a search's filters are not evaluated a second time for the page."""
@@ -526,21 +544,7 @@ def tender_list_rows(*, ids: list[int]) -> list[PortalRow]:
     with connection.cursor() as cursor:
         cursor.execute(_rows_sql(connection.vendor, len(ids)), ids)
         rows = cursor.fetchall()
-    by_id = {
-        row[0]: PortalRow(
-            id=row[0],
-            reference=row[1],
-            title=row[2],
-            state=row[3],
-            cpv_main=row[4],
-            contract_type=row[5],
-            procedure=row[6],
-            regime=row[7],
-            submission_deadline=_db_datetime(row[8]),
-            authority_name=row[9],
-        )
-        for row in rows
-    }
+    by_id = {row[0]: _portal_row(row) for row in rows}
     return [by_id[pk] for pk in ids if pk in by_id]
 
 
@@ -613,21 +617,7 @@ def tender_portal_window(
     with connection.cursor() as cursor:
         cursor.execute(_window_sql(connection.vendor, shape), [*params, limit, start, start + size])
         rows = cursor.fetchall()
-    page = [
-        PortalRow(
-            id=row[0],
-            reference=row[1],
-            title=row[2],
-            state=row[3],
-            cpv_main=row[4],
-            contract_type=row[5],
-            procedure=row[6],
-            regime=row[7],
-            submission_deadline=_db_datetime(row[8]),
-            authority_name=row[9],
-        )
-        for row in rows[start : start + size]
-    ]
+    page = [_portal_row(row) for row in rows[start : start + size]]
     return PortalWindow(ids=[row[0] for row in rows], page=page)
 
 
