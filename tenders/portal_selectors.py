@@ -556,17 +556,9 @@ class PortalWindow:
     page: list[PortalRow]
 
 
-# The list fields of a page, as columns of tenders_tender (t) and the authority (o).
-_WINDOW_ROW_COLUMNS = (
-    "reference",
-    "title",
-    "state",
-    "cpv_main",
-    "contract_type",
-    "procedure",
-    "regime",
-    "submission_deadline",
-)
+# The list fields of a page that are columns of tenders_tender (t): those of _ROW_FIELDS between
+# the id and the authority's name, in the same order, so _portal_row reads both statements.
+_WINDOW_ROW_COLUMNS = _ROW_FIELDS[1:-1]
 
 
 @functools.lru_cache(maxsize=1024)
