@@ -418,3 +418,20 @@ def test_an_exception_leaving_appends_batched_commits_nothing(ticket, officer, a
 def test_appends_batched_needs_a_transaction():
     with pytest.raises(RuntimeError, match="transaction"), audit.appends_batched():
         pass
+
+
+def test_trail_template_reads_a_fixed_number_of_queries(
+    ticket, officer, approver, django_assert_num_queries
+):
+    """The labels come from cached model metadata: a longer history costs no more queries."""
+    from django.template import Context, Template
+
+    template = Template("{% load workflows %}{% audit_trail ticket %}")
+    ticket.submit(by=officer)
+    template.render(Context({"ticket": ticket}))  # warms ContentType's cache
+    with django_assert_num_queries(1):  # the events with their actors
+        template.render(Context({"ticket": ticket}))
+    ticket.approve(by=approver)
+    with django_assert_num_queries(1):
+        html = template.render(Context({"ticket": ticket}))
+    assert html.count("<tr>") == 3

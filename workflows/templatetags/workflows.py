@@ -3,6 +3,7 @@ from functools import cache
 
 from django import template
 from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django_fsm import FSMFieldMixin
@@ -20,6 +21,14 @@ def audit_trail(obj):
     return {"trail": list(audit_trail_for(obj=obj))}
 
 
+def _model_of(event) -> type[models.Model] | None:
+    # ContentType's own cache, not the event's foreign key: a history table would otherwise
+    # read the content type once per row.
+    if not event.content_type_id:
+        return None
+    return ContentType.objects.get_for_id(event.content_type_id).model_class()
+
+
 @cache
 def _state_labels(model: type[models.Model]) -> dict[str, object]:
     labels: dict[str, object] = {}
@@ -33,7 +42,7 @@ def _state_labels(model: type[models.Model]) -> dict[str, object]:
 def state_label(event, value: str) -> str:
     """``{{ event|state_label:event.to_state }}``: the human, translated label of a state the
     event recorded (the raw value when its model or the state is unknown)."""
-    model = event.content_type.model_class() if event.content_type_id else None
+    model = _model_of(event)
     if model is None or not value:
         return value
     return str(_state_labels(model).get(value, value))
@@ -55,7 +64,7 @@ def transition_label(event) -> str:
     """``{{ event|transition_label }}``: the human, translated label of the transition the event
     recorded; the raw transition name when it has none, ``event.action`` for other events."""
     raw = event.transition or event.action
-    model = event.content_type.model_class() if event.content_type_id else None
+    model = _model_of(event)
     if model is None or not event.transition:
         return raw
     return str(_transition_labels(model).get(event.transition, raw))
