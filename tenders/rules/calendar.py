@@ -89,6 +89,7 @@ def _calendar(region: str, year: int, language: str | None) -> dict[date, tuple[
     return {day: tuple(each) for day, each in names.items()}
 
 
+@lru_cache(maxsize=512)
 def public_holidays(region: str, year: int) -> frozenset[date]:
     """Public holidays of ``region`` (see :func:`holiday_region`) in ``year``."""
     return frozenset(_calendar(region, year, None))
