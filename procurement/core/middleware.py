@@ -19,10 +19,15 @@ class DomainErrorMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, DomainError):
             return None
-        response = TemplateResponse(
-            request, "procurement/error.html", {"error": exception}, status=exception.status_code
-        )
-        return response.render()
+        return error_page(request, exception)
+
+
+def error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    """A domain error as a readable page with its status."""
+    response = TemplateResponse(
+        request, "procurement/error.html", {"error": error}, status=error.status_code
+    )
+    return response.render()
 
 
 class ContentLengthMiddleware:
@@ -42,8 +47,5 @@ class ContentLengthMiddleware:
                 "Accept", ""
             ):
                 return JsonResponse(error.as_dict(), status=error.status_code)
-            response = TemplateResponse(
-                request, "procurement/error.html", {"error": error}, status=error.status_code
-            )
-            return response.render()
+            return error_page(request, error)
         return self.get_response(request)
