@@ -256,7 +256,8 @@ def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
         return redirect("supplier-invoice", public_id=public_id)
     report = getattr(invoice, "validation_report", None)
     findings = [normalise(f) for f in (report.findings if report else [])]
-    known = {row[0] for row in _field_rows(invoice)}
+    fields = _field_rows(invoice)
+    known = {row[0] for row in fields}
     for finding in findings:
         finding["anchors"] = [t for t in finding["terms"] if t in known]
     try:
@@ -281,7 +282,7 @@ def invoice_page(request: HttpRequest, public_id: str) -> HttpResponse:
             "invoice": invoice,
             "report": report,
             "findings": findings,
-            "fields": _field_rows(invoice),
+            "fields": fields,
             "match_rows": _match_rows(invoice.match_result or []),
             "rendering": rendering,
             "render_error": render_error,
